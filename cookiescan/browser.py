@@ -1,0 +1,294 @@
+"""Find a Chromium, start it so that it records what a real visitor's browser would, and hand out
+fresh isolated contexts.
+
+Why we start Chromium ourselves and attach over CDP rather than ``chromium.launch()``:
+contexts made by ``launch()`` are incognito-like and block third-party cookies
+(``blockedReasons: ["UserPreferences"]``); a profile whose ``Preferences`` hold
+``cookie_controls_mode: 0`` does not, and ``new_context()`` on a CDP-attached browser inherits it —
+so every visit plan still gets its own empty, isolated context, cheaply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cookiescan.errors import BrowserError
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, BrowserContext, Playwright
+
+ENV_BROWSER = "COOKIESCAN_BROWSER"
+SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+INSTALL_HINT = (
+    "install one with `playwright install chromium`, or your system's chromium package "
+    "(Debian/Ubuntu: apt-get install chromium), or point --browser / COOKIESCAN_BROWSER at a Chrome/Chromium"
+)
+
+# Features we turn off: browser chatter that would pollute the scan, and UI we do not want.
+# ThirdPartyStoragePartitioning stays on (as in a visitor's Chrome); the result records that.
+DISABLED_FEATURES = (
+    "DestroyProfileOnBrowserClose",
+    "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable",
+    "LensOverlay",
+    "MediaRouter",
+    "OptimizationHints",
+    "NetworkTimeServiceQuerying",
+    "AimEnabled",
+    "PreconnectToSearch",
+    "Translate",
+    "InterestFeedContentSuggestions",
+    "AutofillServerCommunication",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserInfo:
+    """Evidence about the browser that made the observations (kept in every result)."""
+
+    executable: str
+    source: str  # "option" | "env" | "playwright" | "system"
+    product: str  # e.g. "Chrome/156.0.8078.79"
+    user_agent: str
+    third_party_cookies: str  # "allowed" (cookie_controls_mode=0)
+    storage_partitioning: str  # "enabled" | "disabled"
+    headless: bool
+
+
+def resolve_executable(explicit: str | None = None) -> tuple[str, str]:
+    """Return ``(path, source)`` of the Chromium to use, in this order: ``explicit`` (the
+    ``--browser`` option), ``$COOKIESCAN_BROWSER``, Playwright's managed Chromium, a system
+    chromium/chrome on ``PATH``. Raises :class:`BrowserError` with the fix when none is found."""
+    for value, source in ((explicit, "option"), (os.environ.get(ENV_BROWSER), "env")):
+        if value:
+            path = shutil.which(value) or value
+            if not Path(path).is_file() or not os.access(path, os.X_OK):
+                raise BrowserError(f"browser not found or not executable: {value} (from {source})",
+                                   hint=INSTALL_HINT)
+            return path, source
+    managed = _playwright_chromium()
+    if managed:
+        return managed, "playwright"
+    for name in SYSTEM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found, "system"
+    raise BrowserError("no Chromium found", hint=INSTALL_HINT)
+
+
+def _playwright_chromium() -> str | None:
+    """Path of Playwright's managed Chromium if it has been installed (``playwright install``)."""
+    base = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
+    roots = [Path(base)] if base and base != "0" else []
+    roots.append(Path.home() / ".cache" / "ms-playwright")
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for pattern in ("chromium-*/chrome-linux*/chrome",
+                        "chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium",
+                        "chromium-*/chrome-mac*/Google Chrome for Testing.app/Contents/MacOS/Google Chrome for Testing",
+                        "chromium-*/chrome-win*/chrome.exe"):
+            hits = sorted(root.glob(pattern), reverse=True)
+            if hits:
+                return str(hits[0])
+    return None
+
+
+def build_args(user_data_dir: str, extra_args: list[str] | tuple[str, ...] = (), headless: bool = True) -> list[str]:
+    """Command-line switches for Chromium. ``--disable-features`` given in ``extra_args`` is merged
+    with ours rather than replacing it."""
+    disabled = list(DISABLED_FEATURES)
+    rest: list[str] = []
+    for arg in extra_args:
+        if arg.startswith("--disable-features="):
+            disabled += [f for f in arg.split("=", 1)[1].split(",") if f]
+        else:
+            rest.append(arg)
+    args = [
+        f"--user-data-dir={user_data_dir}",
+        "--remote-debugging-port=0",
+        "--remote-debugging-address=127.0.0.1",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
+        "--disable-breakpad",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--mute-audio",
+        "--metrics-recording-only",
+        "--password-store=basic",
+        "--use-mock-keychain",
+        "--disable-blink-features=AutomationControlled",
+        "--disable-features=" + ",".join(dict.fromkeys(disabled)),
+        "--disable-quic",
+    ]
+    if headless:
+        args += ["--headless=new", "--hide-scrollbars"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
+    return [*args, *rest, "about:blank"]
+
+
+def write_profile(user_data_dir: str) -> None:
+    """An empty profile that allows (and so records) third-party cookies."""
+    default = Path(user_data_dir) / "Default"
+    default.mkdir(parents=True, exist_ok=True)
+    prefs = {"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False},
+             "translate": {"enabled": False}}
+    (default / "Preferences").write_text(json.dumps(prefs))
+
+
+class BrowserSession:
+    """One Chromium for one scan. Use as ``async with BrowserSession(...) as session:``.
+
+    ``new_context()`` gives a fresh isolated context (own cookies, storage, cache)."""
+
+    def __init__(self, executable: str | None = None, extra_args: list[str] | tuple[str, ...] = (),
+                 headless: bool = True, ignore_https_errors: bool = False, source: str | None = None,
+                 launch_timeout: float = 30.0) -> None:
+        if executable is None:
+            executable, source = resolve_executable()
+        self.executable = executable
+        self.source = source or "option"
+        self.extra_args = list(extra_args)
+        self.headless = headless
+        self.ignore_https_errors = ignore_https_errors
+        self.launch_timeout = launch_timeout
+        self.info: BrowserInfo | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._pw_cm: Any = None
+        self._pw: Playwright | None = None
+        self.browser: Browser | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    async def __aenter__(self) -> BrowserSession:
+        try:
+            await self.start()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        from playwright.async_api import Error as PlaywrightError
+        from playwright.async_api import async_playwright
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="cookiescan-profile-", ignore_cleanup_errors=True)
+        write_profile(self._tmp.name)
+        args = build_args(self._tmp.name, self.extra_args, self.headless)
+        try:
+            self._proc = subprocess.Popen(
+                [self.executable, *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE, start_new_session=True,
+            )
+        except OSError as exc:
+            raise BrowserError(f"cannot start {self.executable}: {exc.strerror or exc}", hint=INSTALL_HINT) from None
+        ws = await asyncio.get_running_loop().run_in_executor(None, self._read_ws_endpoint)
+        self._pw_cm = async_playwright()
+        self._pw = await self._pw_cm.__aenter__()
+        try:
+            self.browser = await self._pw.chromium.connect_over_cdp(ws, timeout=self.launch_timeout * 1000)
+        except PlaywrightError as exc:
+            raise BrowserError(f"cannot attach to {self.executable}: {str(exc).splitlines()[0]}") from None
+        ctx = await self.new_context()
+        try:
+            page = await ctx.new_page()
+            ua = await page.evaluate("navigator.userAgent")
+        finally:
+            await ctx.close()
+        self.info = BrowserInfo(
+            executable=self.executable, source=self.source, product=f"Chromium/{self.browser.version}",
+            user_agent=ua, third_party_cookies="allowed", headless=self.headless,
+            storage_partitioning="disabled" if "ThirdPartyStoragePartitioning" in " ".join(args) else "enabled",
+        )
+
+    def _read_ws_endpoint(self) -> str:
+        assert self._proc is not None and self._proc.stderr is not None
+        lines: list[str] = []
+        import time
+
+        deadline = time.monotonic() + self.launch_timeout
+        while time.monotonic() < deadline:
+            raw = self._proc.stderr.readline()
+            if not raw:
+                break
+            line = raw.decode(errors="replace").strip()
+            lines.append(line)
+            m = re.search(r"DevTools listening on (ws://\S+)", line)
+            if m:
+                # keep draining stderr so Chromium never blocks on a full pipe
+                import threading
+
+                threading.Thread(target=self._drain, daemon=True).start()
+                return m.group(1)
+        code = self._proc.poll()
+        tail = next((ln for ln in reversed(lines) if ln), "no output")
+        raise BrowserError(
+            f"{self.executable} did not start (exit {code}): {tail[:200]}",
+            hint="run `cookiescan doctor`; on a server without a sandbox run as a normal user or as root",
+        )
+
+    def _drain(self) -> None:
+        proc = self._proc
+        if proc is None or proc.stderr is None:
+            return
+        with contextlib.suppress(Exception):
+            for _ in iter(proc.stderr.readline, b""):
+                pass
+
+    async def new_context(self, **kwargs: Any) -> BrowserContext:
+        """A fresh isolated context: empty cookie jar, storage and cache."""
+        if self.browser is None:
+            raise BrowserError("browser is not running")
+        kwargs.setdefault("ignore_https_errors", self.ignore_https_errors)
+        kwargs.setdefault("viewport", {"width": 1280, "height": 800})
+        kwargs.setdefault("accept_downloads", False)
+        return await self.browser.new_context(**kwargs)
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None and self.browser is not None \
+            and self.browser.is_connected()
+
+    async def close(self) -> None:
+        """Close everything; safe to call twice and after a crash or Ctrl-C."""
+        if self.browser is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.browser.close(), 5)
+            self.browser = None
+        if self._pw_cm is not None:
+            with contextlib.suppress(Exception):
+                await self._pw_cm.__aexit__(None, None, None)
+            self._pw_cm = None
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(Exception):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, proc.wait, 5)
+            except Exception:
+                with contextlib.suppress(Exception):
+                    os.killpg(proc.pid, signal.SIGKILL)
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None

@@ -1,0 +1,225 @@
+"""Scan configuration: one frozen ``ScanConfig`` built from CLI > ``COOKIESCAN_*`` env > file > defaults.
+
+The file (``cookiescan.yml`` in the current folder, or ``--config PATH``) is validated strictly:
+unknown keys are errors with a "did you mean" suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cookiescan.errors import ConfigError, UsageError
+from cookiescan.models import STATES
+
+DEFAULT_CONFIG_FILE = "cookiescan.yml"
+
+
+def default_concurrency() -> int:
+    """Parallel page visits: settle waits leave a core idle, so a few visits per core."""
+    return max(2, min(8, (os.cpu_count() or 2) * 2))
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentSelectors:
+    accept: str | None = None
+    reject: str | None = None
+    settings: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreEntry:
+    rule: str
+    subject: str
+    reason: str
+    until: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanConfig:
+    """Everything a scan needs. Build with :func:`make_config`; all fields have defaults."""
+
+    urls: tuple[str, ...] = ()
+    sitemap: str | None = None
+    states: tuple[str, ...] = STATES
+    max_pages: int = 20
+    depth: int = 5
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    respect_robots: bool = True
+    use_sitemap: bool = True
+    first_party: tuple[str, ...] = ()
+    concurrency: int = field(default_factory=default_concurrency)
+    page_timeout: float = 30.0
+    settle_quiet: float = 0.5
+    settle_max: float = 8.0
+    scan_budget: float | None = None  # whole-scan time budget in seconds
+    browser: str | None = None
+    browser_args: tuple[str, ...] = ()
+    ignore_https_errors: bool = False
+    headless: bool = True
+    show_values: bool = False
+    screenshots: bool = True
+    consent: ConsentSelectors = ConsentSelectors()
+    declared: str | None = None  # file path
+    declared_from: str | None = None  # URL of a cookie-policy page
+    max_lifetime: str = "13months"
+    fail_on: str = "high"
+    ignores: tuple[IgnoreEntry, ...] = ()
+    title: str | None = None
+    description: str | None = None
+    user_agent: str | None = None
+
+    def public_dict(self) -> dict[str, Any]:
+        """The config as recorded in results (browser args kept; they are evidence)."""
+        d = asdict(self)
+        return json.loads(json.dumps(d, default=str))
+
+    def hash(self) -> str:
+        """A stable hash of what changes the observations (not titles)."""
+        d = self.public_dict()
+        for k in ("title", "description", "fail_on"):
+            d.pop(k, None)
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# -- validation -----------------------------------------------------------------------------------
+
+_SCHEMES = ("http", "https")
+
+
+def validate_url(raw: str, what: str = "URL") -> str:
+    """A scannable http(s) URL, or a one-line :class:`UsageError`. A bare host gets ``https://``."""
+    text = (raw or "").strip()
+    if not text:
+        raise UsageError(f"empty {what}")
+    if "://" not in text and re.match(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?(/.*)?$", text):
+        text = "https://" + text
+    if "://" not in text and text.split(":", 1)[0] in ("localhost",):
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises on a bad port
+    except ValueError as exc:
+        raise UsageError(f"not a valid {what}: {raw!r} ({exc})") from None
+    if parts.scheme not in _SCHEMES:
+        raise UsageError(f"not a valid {what}: {raw!r} (only http:// and https:// can be scanned)",
+                         hint="example: cookiescan scan https://www.example.com/")
+    host = parts.hostname or ""
+    if not host or " " in host or (("." not in host) and host != "localhost" and not host.startswith("[")):
+        raise UsageError(f"not a valid {what}: {raw!r} (no host name)",
+                         hint="example: cookiescan scan https://www.example.com/")
+    if port == 0:
+        raise UsageError(f"not a valid {what}: {raw!r} (port 0)")
+    return text
+
+
+def parse_states(text: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    items = text.split(",") if isinstance(text, str) else list(text)
+    out = []
+    for item in (s.strip().lower() for s in items):
+        if not item:
+            continue
+        if item not in STATES:
+            raise UsageError(f"unknown consent state {item!r}: choose from {', '.join(STATES)}")
+        if item not in out:
+            out.append(item)
+    if not out:
+        raise UsageError("no consent state chosen: use --consent before,accept,reject")
+    return tuple(s for s in STATES if s in out)
+
+
+def compile_patterns(patterns: tuple[str, ...], option: str) -> tuple[re.Pattern[str], ...]:
+    out = []
+    for p in patterns:
+        try:
+            out.append(re.compile(p))
+        except re.error as exc:
+            raise UsageError(f"{option}: invalid regular expression {p!r}: {exc}") from None
+    return tuple(out)
+
+
+# -- the config file ------------------------------------------------------------------------------
+
+FILE_KEYS = {
+    "urls", "sitemap", "consent_states", "max_pages", "depth", "include", "exclude", "respect_robots",
+    "first_party", "concurrency", "page_timeout", "settle_max", "scan_budget", "browser", "browser_args",
+    "show_values", "consent", "declared", "declared_from", "max_lifetime", "fail_on", "ignore", "title",
+    "description", "user_agent", "output",
+}
+CONSENT_KEYS = {"accept", "reject", "settings"}
+IGNORE_KEYS = {"rule", "subject", "reason", "until"}
+
+
+def _did_you_mean(key: str, choices: set[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def load_config_file(path: str | Path | None) -> tuple[dict[str, Any], str | None]:
+    """Read and validate the config file. ``path=None`` looks for ./cookiescan.yml (absent = {})."""
+    import yaml
+
+    explicit = path is not None
+    p = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
+    if not p.exists():
+        if explicit:
+            raise ConfigError(f"config file not found: {p}")
+        return {}, None
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{p}{where}: invalid YAML: {problem}") from None
+    if data is None:
+        return {}, str(p)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: expected a mapping of settings at the top level")
+    for key in data:
+        if key not in FILE_KEYS:
+            raise ConfigError(f"{p}: unknown key {key!r}{_did_you_mean(str(key), FILE_KEYS)}")
+    consent = data.get("consent")
+    if consent is not None:
+        if not isinstance(consent, dict):
+            raise ConfigError(f"{p}: 'consent' must be a mapping with accept/reject/settings selectors")
+        for key in consent:
+            if key not in CONSENT_KEYS:
+                raise ConfigError(f"{p}: unknown key consent.{key}{_did_you_mean(str(key), CONSENT_KEYS)}")
+    ignores = data.get("ignore") or []
+    if not isinstance(ignores, list):
+        raise ConfigError(f"{p}: 'ignore' must be a list of {{rule, subject, reason, until}}")
+    for i, entry in enumerate(ignores, 1):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{p}: ignore entry {i} must be a mapping")
+        for key in entry:
+            if key not in IGNORE_KEYS:
+                raise ConfigError(f"{p}: ignore entry {i}: unknown key {key!r}{_did_you_mean(str(key), IGNORE_KEYS)}")
+        if not str(entry.get("reason") or "").strip():
+            raise ConfigError(f"{p}: ignore entry {i} has no 'reason' (every ignore must say why)")
+        until = entry.get("until")
+        if until is not None and not isinstance(until, date):
+            try:
+                date.fromisoformat(str(until))
+            except ValueError:
+                raise ConfigError(f"{p}: ignore entry {i}: 'until' must be a date YYYY-MM-DD, got {until!r}") from None
+    return data, str(p)
+
+
+def ignores_from(data: list[dict[str, Any]]) -> tuple[IgnoreEntry, ...]:
+    return tuple(
+        IgnoreEntry(rule=str(e.get("rule") or "*"), subject=str(e.get("subject") or "*"),
+                    reason=str(e["reason"]), until=str(e["until"]) if e.get("until") else None)
+        for e in data
+    )

@@ -1,0 +1,347 @@
+"""Known cookies and tracker domains: the lookup API over the ``known_trackers`` data package.
+
+The data is built by ``scripts/build_known_trackers.py`` from the Open Cookie Database (cookie names) and
+third-party-web (domains → entity), corrected by the project's ``known_trackers/overrides.yaml``. This
+module only reads the two JSON files it produces; it needs nothing beyond the standard library.
+
+Example::
+
+    from cookiescan import known
+
+    trackers = known.load()
+    trackers.cookie("_ga_ABC123")          # CookieInfo(name='_ga_', vendor='Google Analytics', ...)
+    trackers.domain("stats.g.doubleclick.net").entity   # 'Google Ads'
+    trackers.vendor_named("facebook").name              # 'Meta'
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = [
+    "CATEGORIES",
+    "CookieInfo",
+    "DomainInfo",
+    "KnownTrackers",
+    "Vendor",
+    "load",
+    "retention_to_days",
+    "vendor_key",
+]
+
+CATEGORIES = ("necessary", "functional", "analytics", "marketing", "unknown")
+
+#: Data format of the JSON files this loader understands.
+FORMAT = 1
+
+# RULES.md: a month is 30.44 days. A year is taken as 365.25 days (the Julian year), so "1 year" is
+# 365.25 d while "12 months" is 365.28 d; both stay well inside any slack the rules allow.
+SECONDS_PER_DAY = 86_400.0
+DAYS_PER_UNIT = {
+    "second": 1 / SECONDS_PER_DAY,
+    "minute": 1 / 1440,
+    "hour": 1 / 24,
+    "day": 1.0,
+    "week": 7.0,
+    "month": 30.44,
+    "year": 365.25,
+}
+_UNIT_ALIASES = {
+    "s": "second", "sec": "second", "secs": "second", "second": "second", "seconds": "second",
+    "min": "minute", "mins": "minute", "minute": "minute", "minutes": "minute",
+    "h": "hour", "hr": "hour", "hrs": "hour", "hour": "hour", "hours": "hour",
+    "d": "day", "day": "day", "days": "day",
+    "w": "week", "wk": "week", "week": "week", "weeks": "week",
+    "mo": "month", "month": "month", "months": "month",
+    "y": "year", "yr": "year", "yrs": "year", "year": "year", "years": "year",
+}  # fmt: skip
+_DURATION = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z]+)")
+_SESSION = re.compile(r"\b(?:session|sessions|seesion|end of session|browser session)\b")
+_GONE = re.compile(r"^(?:immediately (?:removed|deleted)|deleted immediately|0)$")
+
+
+def retention_to_days(text: str) -> float | None:
+    """Turn a written retention period into days; ``None`` when it names no duration.
+
+    ``"session"`` → 0; ``"N second|minute|hour|day|week|month|year(s)"`` → N × unit, with a month of
+    30.44 days and a year of 365.25 days. When the text names several durations (``"Session to 30 days"``,
+    ``"30 minutes, 3w or 1y depending on value"``) the longest wins, because the lifetime cap is about the
+    worst case. Open-ended or unknown values (``"forever"``, ``"Varies"``, a calendar date) give ``None``.
+
+    >>> retention_to_days("2 years")
+    730.5
+    >>> retention_to_days("Session")
+    0.0
+    """
+    t = " ".join(text.casefold().split())
+    if not t:
+        return None
+    days = [
+        float(n.replace(",", ".")) * DAYS_PER_UNIT[_UNIT_ALIASES[u]]
+        for n, u in _DURATION.findall(t)
+        if u in _UNIT_ALIASES
+    ]
+    if days:
+        return round(max(days), 6)
+    if _SESSION.search(t) or _GONE.match(t):
+        return 0.0
+    return None
+
+
+_CORPORATE_SUFFIX = re.compile(
+    r"[\s,]+(?:inc|llc|ltd|limited|gmbh|corp|corporation|co|plc|s\.?a\.?s?|b\.?v\.?|ag)\.?$"
+)
+
+
+def vendor_key(text: str) -> str:
+    """Normalise a vendor name for alias lookup: case-folded, single spaces, no surrounding quotes or
+    punctuation (``" Facebook."`` → ``"facebook"``)."""
+    key = " ".join(text.casefold().split()).strip(" \"'`.,;:«»“”‘’")
+    if key[:1] == "(" and key[-1:] == ")":
+        key = key[1:-1].strip()
+    return key
+
+
+def _stem(key: str) -> str:
+    """A vendor key without its corporate suffix: ``"meta platforms, inc"`` → ``"meta platforms"``."""
+    return _CORPORATE_SUFFIX.sub("", key).strip(" ,.")
+
+
+@dataclass(frozen=True, slots=True)
+class CookieInfo:
+    """What the cookie database knows about a cookie name.
+
+    Attributes:
+        name: the database entry's name, or its prefix when ``pattern`` is true, as stored.
+        vendor: the platform/vendor, e.g. ``"Google Analytics"`` (the tracker entity's name when known).
+        category: one of :data:`CATEGORIES`.
+        lifetime_days: typical retention in days (a session cookie is 0), ``None`` if unknown.
+        pattern: the entry matched as a prefix (e.g. ``_ga_`` for ``_ga_ABC123``).
+        source: ``"open-cookie-database"`` or ``"overrides"`` (the project's corrections).
+    """
+
+    name: str
+    vendor: str
+    category: str
+    lifetime_days: float | None
+    pattern: bool
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class DomainInfo:
+    """What the tracker list knows about a host.
+
+    Attributes:
+        domain: the matching list entry, as stored (``"*.doubleclick.net"`` covers the domain and its
+            subdomains).
+        entity: the tracker entity, e.g. ``"Google Analytics"``.
+        company: the company behind it, e.g. ``"Google"``, when known.
+        category: one of :data:`CATEGORIES`.
+        source: ``"third-party-web"`` or ``"overrides"`` (where this domain entry comes from).
+    """
+
+    domain: str
+    entity: str
+    company: str | None
+    category: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    """A tracker entity, for matching the vendor names a written cookie notice uses.
+
+    Attributes:
+        name: canonical name (also used as :attr:`CookieInfo.vendor` and :attr:`DomainInfo.entity`).
+        company: the company behind it, when known.
+        aliases: lower-case names a notice may use (normalised with :func:`vendor_key`).
+        domains: the domains it serves from, as stored (``"*.x.com"`` covers subdomains).
+        category: one of :data:`CATEGORIES`.
+    """
+
+    name: str
+    company: str | None
+    aliases: tuple[str, ...]
+    domains: tuple[str, ...]
+    category: str
+
+
+@dataclass(frozen=True, slots=True)
+class _CookieEntry:
+    info: CookieInfo
+    domains: tuple[str, ...]
+
+
+def _bare(domain: str) -> str:
+    return domain.removeprefix("*.").strip(".").lower()
+
+
+def _host_of(host: str) -> str:
+    h = host.strip()
+    if "://" in h:
+        h = urlsplit(h).hostname or ""
+    elif h.count(":") == 1:  # host:port, but leave IPv6 literals alone
+        h = h.split(":", 1)[0]
+    return h.strip("[]").strip(".").lower()
+
+
+def _suffixes(host: str) -> Iterable[str]:
+    """``a.b.c`` → ``a.b.c``, ``b.c``, ``c``."""
+    while host:
+        yield host
+        _, _, host = host.partition(".")
+
+
+class KnownTrackers:
+    """Lookups over the known cookies, tracker domains and vendors. Build one with :func:`load`."""
+
+    def __init__(self, cookies_doc: dict[str, Any], domains_doc: dict[str, Any]) -> None:
+        for doc in (cookies_doc, domains_doc):
+            if doc.get("format") != FORMAT:
+                raise ValueError(f"known_trackers data format {doc.get('format')!r}, expected {FORMAT}")
+        self._sources: dict[str, str] = {**cookies_doc["sources"], **domains_doc["sources"]}
+
+        self._vendors: list[Vendor] = []
+        self._by_alias: dict[str, Vendor] = {}
+        stems: dict[str, set[str]] = {}
+        # Every entry covers its domain and subdomains; the longest matching suffix wins. Upstream
+        # distinguishes "x.com" (that host) from "*.x.com" (x.com and below), and in the rare case the
+        # two belong to different entities the exact entry wins for the host, the "*." one below it.
+        self._exact_host: dict[str, DomainInfo] = {}
+        self._wildcard: dict[str, DomainInfo] = {}
+        for e in domains_doc["entities"]:
+            extra = set(e.get("extra_domains", ()))
+            all_domains = tuple(e.get("domains", ())) + tuple(e.get("extra_domains", ()))
+            vendor = Vendor(
+                name=e["name"],
+                company=e.get("company"),
+                aliases=tuple(e["aliases"]),
+                domains=all_domains,
+                category=e["category"],
+            )
+            self._vendors.append(vendor)
+            for alias in vendor.aliases:
+                self._by_alias.setdefault(vendor_key(alias), vendor)
+                stems.setdefault(_stem(vendor_key(alias)), set()).add(vendor.name)
+            for d in all_domains:
+                source = "overrides" if d in extra or e["source"] == "overrides" else "third-party-web"
+                info = DomainInfo(d, vendor.name, vendor.company, vendor.category, source)
+                index = self._wildcard if d.startswith("*.") else self._exact_host
+                index.setdefault(_bare(d), info)
+
+        # "Acme Inc." finds "Acme" too, unless two vendors share the stem.
+        by_name = {v.name: v for v in self._vendors}
+        self._by_stem = {stem: by_name[next(iter(names))] for stem, names in stems.items() if len(names) == 1}
+
+        self._exact: dict[str, list[_CookieEntry]] = {}
+        self._exact_ci: dict[str, list[_CookieEntry]] = {}
+        self._prefix: dict[str, list[_CookieEntry]] = {}
+        self._prefix_ci: dict[str, list[_CookieEntry]] = {}
+        for c in cookies_doc["cookies"]:
+            entry = _CookieEntry(
+                CookieInfo(
+                    name=c["name"],
+                    vendor=c["vendor"],
+                    category=c["category"],
+                    lifetime_days=c["lifetime_days"],
+                    pattern=c["pattern"],
+                    source=c["source"],
+                ),
+                tuple(_bare(d) for d in c.get("domains", ())),
+            )
+            cs, ci = (self._prefix, self._prefix_ci) if c["pattern"] else (self._exact, self._exact_ci)
+            cs.setdefault(c["name"], []).append(entry)
+            ci.setdefault(c["name"].casefold(), []).append(entry)
+        for by_key in (self._exact, self._exact_ci, self._prefix, self._prefix_ci):
+            for entries in by_key.values():
+                entries.sort(key=lambda en: en.info.source != "overrides")  # stable: overrides first
+        self._max_prefix = max((len(p) for p in self._prefix), default=0)
+
+    def cookie(self, name: str, domain: str | None = None) -> CookieInfo | None:
+        """Find a cookie (or storage key) by name.
+
+        Exact names are tried first (case-sensitive, then case-insensitive), then prefix entries, the
+        longest prefix winning (``_ga_`` matches ``_ga_ABC123``, ``_pk_id.`` matches ``_pk_id.1.abcd``).
+        The project's overrides beat upstream entries. When several vendors use the same name, the
+        cookie's ``domain`` picks the one whose known domains cover it.
+        """
+        candidates = (
+            self._exact.get(name)
+            or self._exact_ci.get(name.casefold())
+            or self._longest_prefix(name, self._prefix)
+            or self._longest_prefix(name.casefold(), self._prefix_ci)
+        )
+        if not candidates:
+            return None
+        return self._pick(candidates, domain).info
+
+    def _longest_prefix(self, name: str, index: dict[str, list[_CookieEntry]]) -> list[_CookieEntry] | None:
+        for length in range(min(len(name), self._max_prefix), 0, -1):
+            found = index.get(name[:length])
+            if found:
+                return found
+        return None
+
+    def _pick(self, candidates: list[_CookieEntry], domain: str | None) -> _CookieEntry:
+        if len(candidates) == 1 or not domain:
+            return candidates[0]
+        host = _host_of(domain)
+        suffixes = set(_suffixes(host))
+        for entry in candidates:
+            if suffixes.intersection(entry.domains):
+                return entry
+        owner = self.domain(host)
+        if owner is not None:
+            for entry in candidates:
+                if entry.info.vendor == owner.entity:
+                    return entry
+        return candidates[0]
+
+    def domain(self, host: str) -> DomainInfo | None:
+        """Find the tracker entity for a host (a URL or ``host:port`` is accepted too).
+
+        The host itself or its nearest listed parent domain matches: ``stats.g.doubleclick.net`` is
+        found through ``*.doubleclick.net``. One dict lookup per label, no scan.
+        """
+        name = _host_of(host)
+        for suffix in _suffixes(name):
+            first, second = (
+                (self._exact_host, self._wildcard) if suffix == name else (self._wildcard, self._exact_host)
+            )
+            found = first.get(suffix) or second.get(suffix)
+            if found is not None:
+                return found
+        return None
+
+    def vendors(self) -> tuple[Vendor, ...]:
+        """All known vendors, sorted by name, for matching the vendors a written notice names."""
+        return tuple(self._vendors)
+
+    def vendor_named(self, text: str) -> Vendor | None:
+        """The vendor a name refers to (``"Meta"``, ``"facebook"``, ``"DoubleClick"``), case-insensitive."""
+        key = vendor_key(text)
+        return self._by_alias.get(key) or self._by_stem.get(_stem(key))
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """Source name → version/commit of the data, for the evidence block of a report."""
+        return dict(self._sources)
+
+
+def _read(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(files("known_trackers").joinpath(name).read_text(encoding="utf-8"))
+    return data
+
+
+@functools.cache
+def load() -> KnownTrackers:
+    """The shipped known-tracker data, loaded once per process."""
+    return KnownTrackers(_read("cookies.json"), _read("domains.json"))

@@ -1,0 +1,330 @@
+"""The evidence records a scan produces, and the versioned ``ScanResult`` that holds them.
+
+All records are frozen dataclasses: what the browser saw is never edited afterwards; classification
+and rules make new records with :func:`dataclasses.replace`. ``to_dict`` / ``from_dict`` give the
+canonical JSON form (see ``cookiescan schema`` for its JSON Schema).
+
+Lifetimes are in days (float). ``None`` for a lifetime means a session cookie (no expiry asked /
+stored); ``requested_lifetime_days`` is what the site asked for in ``Max-Age``/``Expires`` or in the
+string written to ``document.cookie``; ``stored_lifetime_days`` is what the browser kept (Chromium
+caps it at 400 days).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, Union
+
+SCHEMA_VERSION = "1.0"
+
+STATES = ("before", "accept", "reject")
+CATEGORIES = ("necessary", "functional", "analytics", "marketing", "unknown")
+SEVERITIES = ("low", "medium", "high")
+REDACTED = None  # a redacted value is stored as None, with its length kept
+
+
+@dataclass(frozen=True, slots=True)
+class CookieWrite:
+    """One attempt to write a cookie, seen by a hook (a Set-Cookie header or a document.cookie write)."""
+
+    name: str
+    domain: str  # Domain attribute or the host that set it, without a leading dot
+    path: str
+    via: str  # "header" | "document.cookie"
+    set_by: str  # response URL (header) or script URL (document.cookie) when known, else the frame URL
+    frame_url: str
+    page_url: str
+    requested_lifetime_days: float | None  # None: session cookie
+    requested_raw: str | None  # the Max-Age / Expires attribute as written
+    deletes: bool  # the write removes the cookie (Max-Age<=0 or Expires in the past)
+    blocked_reasons: tuple[str, ...] = ()  # Chromium refused it (CDP blockedCookies)
+    value_length: int = 0
+    value: str | None = REDACTED
+    attributes: str = ""  # the attributes after the value, e.g. "Path=/; Secure; SameSite=None"
+    time: str = ""  # UTC ISO time
+
+
+@dataclass(frozen=True, slots=True)
+class Cookie:
+    """One cookie as the report shows it: the jar's view merged with the writes that produced it."""
+
+    name: str
+    domain: str  # as stored ("shop.com" host-only, ".shop.com" domain cookie)
+    path: str
+    site: str  # registrable domain (eTLD+1) of the cookie's domain, or the host itself
+    party: str  # "first" | "third"
+    http_only: bool | None
+    secure: bool | None
+    same_site: str | None
+    partition_key: str | None
+    stored_expires: str | None  # UTC ISO time; None: session
+    stored_lifetime_days: float | None
+    requested_lifetime_days: float | None
+    requested_raw: str | None
+    via: str  # "header" | "document.cookie" | "unknown" (in the jar, no write seen)
+    set_by: str | None
+    first_seen_page: str
+    pages: tuple[str, ...]
+    in_jar: bool  # still stored at the end of the visit
+    deleted: bool  # written then deleted (seen only by the hooks)
+    blocked_reasons: tuple[str, ...] = ()  # refused by the browser
+    value_length: int = 0
+    value: str | None = REDACTED
+    # classification (filled by classify)
+    vendor: str | None = None
+    category: str = "unknown"
+    category_source: str = "unknown"  # "declared" | "known_trackers" | "unknown"
+    declared: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StorageItem:
+    """A localStorage / sessionStorage key (values are never kept, only their length)."""
+
+    kind: str  # "localStorage" | "sessionStorage"
+    key: str
+    origin: str
+    site: str
+    party: str
+    value_length: int
+    first_seen_page: str
+    vendor: str | None = None
+    category: str = "unknown"
+    category_source: str = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One network request made while a page loaded."""
+
+    url: str
+    method: str
+    resource_type: str
+    host: str
+    site: str
+    party: str
+    frame_url: str
+    status: int | None
+    failure: str | None = None
+    vendor: str | None = None
+    category: str = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRecord:
+    """An iframe present on the page (the main frame is not listed)."""
+
+    url: str
+    name: str
+    site: str
+    party: str
+    parent_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageVisit:
+    """One page visited in one consent state."""
+
+    url: str  # as queued (normalised)
+    final_url: str  # after redirects
+    state: str
+    status: int | None
+    title: str
+    depth: int
+    started_at: str
+    duration_ms: int
+    settle_ms: int  # time spent waiting for late cookies/requests after load
+    settled: bool  # False: the settle bound was reached with activity still going on
+    requests: tuple[RequestRecord, ...] = ()
+    frames: tuple[FrameRecord, ...] = ()
+    cookie_writes: tuple[CookieWrite, ...] = ()
+    storage: tuple[StorageItem, ...] = ()
+    links_found: int = 0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedPage:
+    """A page not visited or lost, with the reason (failed work is data, never a silent gap)."""
+
+    url: str
+    # short code: robots | not-html | excluded | off-site | max-pages | depth | error | timeout | scheme |
+    # invalid | crashed | budget | interrupted
+    reason: str
+    detail: str = ""
+    state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThirdParty:
+    """A third-party registrable domain contacted in a state."""
+
+    site: str
+    hosts: tuple[str, ...]
+    requests: int
+    first_seen_page: str
+    resource_types: tuple[str, ...]
+    vendor: str | None = None
+    category: str = "unknown"
+    sets_cookies: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BannerResult:
+    """What the consent step found and did in one state."""
+
+    state: str
+    found: bool
+    cmp: str | None = None  # consent manager name when known
+    method: str | None = None  # "autoconsent" | "heuristic" | "config" | None
+    action: str | None = None  # "accept" | "reject" | None (before)
+    succeeded: bool = False
+    clicks: int = 0
+    buttons: tuple[str, ...] = ()  # text of the controls clicked
+    reject_on_first_layer: bool | None = None
+    accept_on_first_layer: bool | None = None
+    screenshot: str | None = None  # path relative to the result file, PNG
+    page_url: str = ""
+    error: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StateResult:
+    """Everything observed in one consent state (one fresh browser context)."""
+
+    state: str
+    pages: tuple[PageVisit, ...] = ()
+    cookies: tuple[Cookie, ...] = ()
+    storage: tuple[StorageItem, ...] = ()
+    third_parties: tuple[ThirdParty, ...] = ()
+    frames: tuple[FrameRecord, ...] = ()
+    banner: BannerResult | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule that fired, with the evidence a reader can trace."""
+
+    rule: str
+    severity: str  # low | medium | high
+    scenario: str  # consent state, or "all"
+    subject: str  # cookie name, registrable domain, or "banner"
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    ignored: str | None = None  # reason when an ignore entry matched
+
+
+@dataclass(frozen=True, slots=True)
+class ToolInfo:
+    name: str
+    version: str
+    python: str
+    playwright: str
+    known_trackers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserEvidence:
+    product: str
+    user_agent: str
+    executable: str
+    source: str
+    third_party_cookies: str
+    storage_partitioning: str
+    headless: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """The canonical, versioned output of one scan."""
+
+    schema_version: str
+    tool: ToolInfo
+    browser: BrowserEvidence | None
+    started_at: str
+    finished_at: str
+    seeds: tuple[str, ...]
+    site: str  # registrable domain of the first seed
+    first_party: tuple[str, ...]  # registrable domains treated as first party
+    states: dict[str, StateResult]
+    skipped: tuple[SkippedPage, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    errors: tuple[str, ...] = ()
+    config: dict[str, Any] = field(default_factory=dict)
+    config_hash: str = ""
+    title: str | None = None
+    description: str | None = None
+    interrupted: bool = False
+    declared: dict[str, Any] | None = None  # the declared list used, in its dict form
+
+    # -- convenience ---------------------------------------------------------------------------
+    @property
+    def pages_scanned(self) -> int:
+        """Distinct URLs visited in at least one state."""
+        return len({p.url for s in self.states.values() for p in s.pages})
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScanResult:
+        return from_dict(cls, data)
+
+
+# -- generic (de)serialisation ------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def to_dict(obj: Any) -> Any:
+    """JSON-ready form of a record tree (dataclasses -> dicts, tuples -> lists)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [to_dict(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _convert(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _convert(args[0], value) if len(args) == 1 else value
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return from_dict(tp, value)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        inner = args[0] if args else Any
+        return tuple(_convert(inner, v) for v in value)
+    if origin is dict:
+        _, vt = typing.get_args(tp) or (Any, Any)
+        return {k: _convert(vt, v) for k, v in value.items()}
+    return value
+
+
+def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    """Rebuild a record tree from :func:`to_dict` output; unknown keys are ignored (newer minor
+    versions may add fields), missing keys take the field default."""
+    hints = _hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in data:
+            kwargs[f.name] = _convert(hints[f.name], data[f.name])
+    return cls(**kwargs)

@@ -1,0 +1,587 @@
+"""The HTML audit report: one self-contained file for compliance teams and their clients.
+
+Everything the browser needs is inside the file: inline CSS, banner screenshots as ``data:`` URIs and
+one inline script whose SHA-256 goes into the page's Content-Security-Policy, so no other script
+can run and nothing is ever fetched. All site-controlled text (cookie names and values, URLs, page
+titles, button texts) goes through Jinja's autoescaping and is shown as text, never as a live link.
+Without JavaScript every row is visible; with it, tables sort and filter.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from cookiescan.models import CATEGORIES, Cookie, Finding, ScanResult
+from cookiescan.report import view
+from cookiescan.report.interface import ReportOptions
+
+TEMPLATES = Path(__file__).parent / "templates"
+MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SEVERITY_MARK = {"high": "▲", "medium": "◆", "low": "▼"}
+DECLARED_RULES = {
+    "undeclared": ("undeclared-cookie",),
+    "not_found": ("declared-not-found",),
+    "lifetime": ("lifetime-over-declared", "declared-lifetime-over-cap"),
+}
+# evidence keys shown first, in this order, with these labels
+EVIDENCE_LABELS = {
+    "page": "Page",
+    "page_url": "Page",
+    "url": "URL",
+    "state": "State",
+    "domain": "Domain",
+    "cookie_domain": "Domain",
+    "path": "Path",
+    "site": "Site",
+    "host": "Host",
+    "vendor": "Vendor",
+    "category": "Category",
+    "category_source": "Category from",
+    "set_by": "Set by",
+    "via": "Written via",
+    "requested_lifetime_days": "Requested lifetime",
+    "requested_raw": "As written",
+    "stored_lifetime_days": "Stored lifetime",
+    "declared_lifetime_days": "Declared lifetime",
+    "cap_days": "Cap",
+    "declared": "Declared entry",
+    "declared_entry": "Declared entry",
+    "requests": "Requests",
+    "first_seen_page": "First seen on",
+}
+
+
+# -- screenshots ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Screenshot:
+    """A banner screenshot ready to inline, or the reason it is not shown."""
+
+    uri: str | None
+    note: str
+
+
+def _unsafe_relative(rel: str) -> bool:
+    if "\x00" in rel or rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", rel):
+        return True
+    parts = re.split(r"[\\/]+", rel)
+    return any(p == ".." for p in parts) or PurePosixPath(rel).is_absolute()
+
+
+def load_screenshot(rel: str | None, base_dir: Path | None) -> Screenshot:
+    """Read a PNG named by a result (a path relative to the result file) and return it as a data URI.
+
+    Absolute paths, ``..`` segments and symlinks leading out of ``base_dir`` are refused; a missing or
+    unreadable file gives a note, never an exception.
+    """
+    if not rel:
+        return Screenshot(None, "No screenshot was taken.")
+    if _unsafe_relative(rel):
+        return Screenshot(
+            None, "Screenshot path refused: it must be relative to the result file, without '..'."
+        )
+    if base_dir is None:
+        return Screenshot(None, "Screenshot not embedded: the result file's folder is unknown.")
+    try:
+        base = base_dir.resolve()
+        target = base.joinpath(*[p for p in re.split(r"[\\/]+", rel) if p not in ("", ".")]).resolve()
+        if not target.is_relative_to(base):
+            return Screenshot(None, "Screenshot path refused: it leads outside the result folder.")
+        if not target.is_file():
+            return Screenshot(None, f"Screenshot missing: {rel}")
+        if target.stat().st_size > MAX_SCREENSHOT_BYTES:
+            return Screenshot(None, "Screenshot too large to embed.")
+        data = target.read_bytes()
+    except OSError:
+        return Screenshot(None, f"Screenshot missing: {rel}")
+    if not data.startswith(PNG_SIGNATURE):
+        return Screenshot(None, "Screenshot not embedded: the file is not a PNG image.")
+    return Screenshot("data:image/png;base64," + base64.b64encode(data).decode("ascii"), "")
+
+
+# -- view model ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Cell:
+    """One consent-state cell of an inventory row."""
+
+    mark: str  # ✓ — ✗ ⊘ ~
+    label: str
+    css: str
+    severity: str | None = None
+
+
+@dataclass(slots=True)
+class Bar:
+    """A lifetime drawn against the cap."""
+
+    days: float | None
+    text: str
+    pct: float
+    over: bool
+    known: bool = True
+
+
+@dataclass(slots=True)
+class InventoryRow:
+    name: str
+    domain: str
+    path: str
+    party: str
+    vendor: str | None
+    category: str
+    category_source: str
+    declared: bool
+    cells: list[Cell]
+    states: list[str]
+    requested: Bar
+    stored: Bar
+    requested_raw: str | None
+    set_by: list[str]
+    via: str
+    flags: list[str]
+    value: str
+    pages: int
+    attrs: str
+    findings: int
+    worst: str | None
+
+
+@dataclass(slots=True)
+class RuleGroup:
+    info: view.RuleView
+    severity: str
+    findings: list[Finding]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _bar(days: float | None, cap: float, known: bool = True) -> Bar:
+    if not known:
+        return Bar(None, "not observed", 0.0, False, known=False)
+    if days is None:
+        return Bar(None, "session", 0.0, False)
+    scale = cap * 2
+    pct = max(1.5, min(100.0, days / scale * 100)) if days > 0 else 0.0
+    return Bar(days, view.human_days(days), round(pct, 1), days > cap + 0.5)
+
+
+def _cell(c: Cookie, sev: str | None) -> Cell:
+    if c.in_jar:
+        cell = Cell("✓", "stored", "on")
+    elif c.blocked_reasons:
+        cell = Cell("⊘", "refused by the browser: " + ", ".join(c.blocked_reasons), "refused")
+    elif c.deleted:
+        cell = Cell("✗", "written then deleted", "deleted")
+    else:
+        cell = Cell("~", "written, gone by the end of the visit", "gone")
+    if sev and c.in_jar:
+        cell.severity = sev
+        cell.label += f"; {sev} finding in this state"
+    return cell
+
+
+def _finding_index(findings: list[Finding]) -> dict[tuple[str, str], str]:
+    worst: dict[tuple[str, str], str] = {}
+    for f in view.active(findings):
+        key = (f.subject, f.scenario)
+        if key not in worst or view.severity_rank(f.severity) > view.severity_rank(worst[key]):
+            worst[key] = f.severity
+    return worst
+
+
+def inventory(result: ScanResult, options: ReportOptions, states: list[str]) -> list[InventoryRow]:
+    """One row per cookie (name + domain + path), with what happened to it in each state."""
+    cap = view.cap_days(result)
+    by_key: dict[tuple[str, str, str], dict[str, Cookie]] = defaultdict(dict)
+    for s in states:
+        for c in result.states[s].cookies:
+            by_key[(c.name, c.domain, c.path)].setdefault(s, c)
+    fidx = _finding_index(list(result.findings))
+    per_subject = Counter(f.subject for f in view.active(result.findings))
+    rows = []
+    for (name, domain, path), seen in by_key.items():
+        first = next(iter(seen.values()))
+        classified = next((c for c in seen.values() if c.category != "unknown"), first)
+        requested = [c.requested_lifetime_days for c in seen.values() if c.via != "unknown"]
+        req_known = bool(requested)
+        req_days = max((d for d in requested if d is not None), default=None)
+        stored_vals = [c.stored_lifetime_days for c in seen.values() if c.in_jar]
+        stored_days = max((d for d in stored_vals if d is not None), default=None)
+        flags = []
+        for s, c in seen.items():
+            if c.deleted and not c.in_jar:
+                flags.append(f"deleted ({view.STATE_SHORT.get(s, s).lower()})")
+            if c.blocked_reasons:
+                flags.append(
+                    f"refused ({view.STATE_SHORT.get(s, s).lower()}): {', '.join(c.blocked_reasons)}"
+                )
+        cells = []
+        for s in states:
+            got = seen.get(s)
+            cells.append(_cell(got, fidx.get((name, s))) if got else Cell("—", "not set", "off"))
+        sevs = [fidx[(name, s)] for s in states if (name, s) in fidx]
+        attrs = []
+        if first.secure:
+            attrs.append("Secure")
+        if first.http_only:
+            attrs.append("HttpOnly")
+        if first.same_site:
+            attrs.append(f"SameSite={first.same_site}")
+        if first.partition_key:
+            attrs.append("Partitioned")
+        withval = next((c for c in seen.values() if c.value is not None), first)
+        rows.append(
+            InventoryRow(
+                name=name,
+                domain=domain,
+                path=path,
+                party=first.party,
+                vendor=classified.vendor,
+                category=classified.category,
+                category_source=classified.category_source,
+                declared=any(c.declared for c in seen.values()),
+                cells=cells,
+                states=[s for s in states if s in seen and seen[s].in_jar],
+                requested=_bar(req_days, cap, req_known),
+                stored=_bar(stored_days, cap, bool(stored_vals)),
+                requested_raw=next((c.requested_raw for c in seen.values() if c.requested_raw), None),
+                set_by=sorted({c.set_by for c in seen.values() if c.set_by}),
+                via=first.via,
+                flags=flags,
+                value=view.value_text(withval.value, withval.value_length, options.show_values),
+                pages=max(len(c.pages) for c in seen.values()),
+                attrs=" · ".join(attrs),
+                findings=per_subject.get(name, 0),
+                worst=max(sevs, key=view.severity_rank) if sevs else None,
+            )
+        )
+    rows.sort(
+        key=lambda r: (
+            -view.severity_rank(r.worst or ""),
+            r.party != "first",
+            r.name.lower(),
+            r.domain,
+            r.path,
+        )
+    )
+    return rows
+
+
+def _fmt_evidence_value(key: str, value: Any) -> str:
+    if key.endswith("_days") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return view.human_days(float(value))
+    if key in ("state", "scenario") and isinstance(value, str):
+        return view.state_label(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_fmt_evidence_value(str(k), v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        items = [_fmt_evidence_value(key, v) for v in value[:20]]
+        return ", ".join(items) + (f" … (+{len(value) - 20})" if len(value) > 20 else "")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "—"
+    return str(value) if not isinstance(value, float) else f"{value:g}"
+
+
+def evidence_rows(evidence: dict[str, Any], show_values: bool) -> list[tuple[str, str, bool]]:
+    """(label, text, monospace) for each evidence entry, the well-known keys first."""
+    out = []
+    keys = [k for k in EVIDENCE_LABELS if k in evidence] + [k for k in evidence if k not in EVIDENCE_LABELS]
+    for key in keys:
+        value = evidence[key]
+        if key in ("value", "cookie_value", "values") and not show_values:
+            continue
+        label = EVIDENCE_LABELS.get(key) or key.replace("_days", "").replace("_", " ").capitalize()
+        text = _fmt_evidence_value(key, value)
+        mono = isinstance(value, str) and ("://" in value or key in ("domain", "path", "host", "site"))
+        out.append((label, text, mono))
+    return out
+
+
+def rule_groups(findings: list[Finding], states: list[str], show_values: bool) -> list[RuleGroup]:
+    """Active findings grouped by rule, worst rules first."""
+    groups: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        groups[f.rule].append(f)
+    out = []
+    for rule, fs in groups.items():
+        worst = max((f.severity for f in fs), key=view.severity_rank)
+        fs.sort(
+            key=lambda f: (
+                -view.severity_rank(f.severity),
+                states.index(f.scenario) if f.scenario in states else 99,
+                f.subject,
+            )
+        )
+        g = RuleGroup(view.rule_info(rule, worst), worst, fs)
+        g.rows = [{"f": f, "evidence": evidence_rows(f.evidence, show_values)} for f in fs]
+        out.append(g)
+    out.sort(key=lambda g: (-view.severity_rank(g.severity), -len(g.findings), g.info.id))
+    return out
+
+
+def declared_view(result: ScanResult, states: list[str]) -> dict[str, Any]:
+    """Declared vs observed: rows per subject for each kind of mismatch, from the findings."""
+    out: dict[str, Any] = {}
+    for kind, rules in DECLARED_RULES.items():
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for f in view.active(result.findings):
+            if f.rule not in rules:
+                continue
+            row = rows.setdefault((f.rule, f.subject), {"f": f, "states": [], "evidence": f.evidence})
+            if f.scenario not in row["states"]:
+                row["states"].append(f.scenario)
+        out[kind] = sorted(rows.values(), key=lambda r: r["f"].subject.lower())
+    declared = result.declared or {}
+    entries = None
+    for key in ("cookies", "entries", "declared"):
+        if isinstance(declared.get(key), list):
+            entries = len(declared[key])
+            break
+    out["entries"] = entries
+    out["source"] = next(
+        (str(declared[k]) for k in ("source", "path", "file", "url") if declared.get(k)), None
+    )
+    out["provided"] = result.declared is not None
+    return out
+
+
+def third_parties(result: ScanResult, states: list[str]) -> list[dict[str, Any]]:
+    """One row per third-party registrable domain with its request count in each state."""
+    rows: dict[str, dict[str, Any]] = {}
+    for s in states:
+        for tp in result.states[s].third_parties:
+            row = rows.setdefault(
+                tp.site,
+                {
+                    "site": tp.site,
+                    "vendor": tp.vendor,
+                    "category": tp.category,
+                    "hosts": set(),
+                    "types": set(),
+                    "counts": {},
+                    "sets_cookies": False,
+                    "first_seen_page": tp.first_seen_page,
+                },
+            )
+            row["counts"][s] = row["counts"].get(s, 0) + tp.requests
+            row["hosts"].update(tp.hosts)
+            row["types"].update(tp.resource_types)
+            row["sets_cookies"] = row["sets_cookies"] or tp.sets_cookies
+            if row["vendor"] is None and tp.vendor:
+                row["vendor"] = tp.vendor
+            if row["category"] == "unknown" and tp.category != "unknown":
+                row["category"] = tp.category
+    fidx = _finding_index(list(result.findings))
+    for row in rows.values():
+        row["hosts"] = sorted(row["hosts"])
+        row["types"] = sorted(row["types"])
+        row["flag"] = {s: fidx.get((row["site"], s)) for s in states}
+        row["states"] = [s for s in states if s in row["counts"]]
+    return sorted(
+        rows.values(),
+        key=lambda r: (
+            r["category"] not in ("marketing", "analytics"),
+            -sum(r["counts"].values()),
+            r["site"],
+        ),
+    )
+
+
+def frames(result: ScanResult, states: list[str]) -> list[dict[str, Any]]:
+    """Iframes, one row per URL, with the states they appeared in."""
+    rows: dict[str, dict[str, Any]] = {}
+    for s in states:
+        st = result.states[s]
+        found = list(st.frames) + [fr for p in st.pages for fr in p.frames]
+        for fr in found:
+            row = rows.setdefault(fr.url, {"fr": fr, "states": []})
+            if s not in row["states"]:
+                row["states"].append(s)
+    return sorted(rows.values(), key=lambda r: (r["fr"].party != "third", r["fr"].site, r["fr"].url))
+
+
+def storage(result: ScanResult, states: list[str]) -> list[dict[str, Any]]:
+    """localStorage / sessionStorage keys, one row per (kind, origin, key)."""
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for s in states:
+        st = result.states[s]
+        items = list(st.storage) + [i for p in st.pages for i in p.storage]
+        for it in items:
+            row = rows.setdefault((it.kind, it.origin, it.key), {"it": it, "states": [], "size": 0})
+            if s not in row["states"]:
+                row["states"].append(s)
+            row["size"] = max(row["size"], it.value_length)
+    return sorted(rows.values(), key=lambda r: (r["it"].party != "third", r["it"].kind, r["it"].key.lower()))
+
+
+def glance(result: ScanResult, states: list[str]) -> list[tuple[str, list[int], str]]:
+    """Per-state key figures for the summary table: (label, values, hint)."""
+
+    def count(fn: Any) -> list[int]:
+        return [fn(result.states[s], s) for s in states]
+
+    active = view.active(result.findings)
+    return [
+        ("Pages visited", count(lambda st, s: len(st.pages)), ""),
+        ("Cookies stored", count(lambda st, s: sum(1 for c in st.cookies if c.in_jar)), ""),
+        (
+            "… analytics or marketing",
+            count(
+                lambda st, s: sum(
+                    1 for c in st.cookies if c.in_jar and c.category in ("analytics", "marketing")
+                )
+            ),
+            "warn",
+        ),
+        (
+            "… third-party",
+            count(lambda st, s: sum(1 for c in st.cookies if c.in_jar and c.party == "third")),
+            "",
+        ),
+        ("Third-party domains contacted", count(lambda st, s: len(st.third_parties)), ""),
+        (
+            "… known analytics or marketing",
+            count(lambda st, s: sum(1 for t in st.third_parties if t.category in ("analytics", "marketing"))),
+            "warn",
+        ),
+        (
+            "Storage keys",
+            count(
+                lambda st, s: len(
+                    {(i.kind, i.origin, i.key) for i in st.storage}
+                    | {(i.kind, i.origin, i.key) for p in st.pages for i in p.storage}
+                )
+            ),
+            "",
+        ),
+        ("Findings", count(lambda st, s: sum(1 for f in active if f.scenario == s)), "warn"),
+    ]
+
+
+def pages(result: ScanResult, states: list[str]) -> list[dict[str, Any]]:
+    """Every page visit, in state order."""
+    rows = []
+    for s in states:
+        for p in result.states[s].pages:
+            rows.append(
+                {
+                    "p": p,
+                    "state": s,
+                    "third": sum(1 for r in p.requests if r.party == "third"),
+                    "failed": sum(1 for r in p.requests if r.failure),
+                }
+            )
+    return rows
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+
+def short_url(url: str, limit: int = 64) -> str:
+    """A URL without its scheme, cut to ``limit`` characters (the full one goes in a title)."""
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url, flags=re.I)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["days"] = view.human_days
+    env.filters["state"] = view.state_label
+    env.filters["short"] = lambda s: view.STATE_SHORT.get(s, s)
+    env.filters["utc"] = view.utc_text
+    env.filters["shorturl"] = short_url
+    env.filters["plural"] = lambda n, word: f"{n} {word}" if n == 1 else f"{n} {word}s"
+    env.filters["tojson_text"] = lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
+    return env
+
+
+@cache
+def script() -> str:
+    """The report's one inline script (sorting, filtering, print expansion)."""
+    return (TEMPLATES / "report.js").read_text(encoding="utf-8")
+
+
+def script_hash(source: str) -> str:
+    """CSP source expression for an inline script: ``'sha256-<base64>'``."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode() + "'"
+
+
+def context(result: ScanResult, options: ReportOptions) -> dict[str, Any]:
+    """Everything the template shows, computed once."""
+    states = view.ordered_states(result)
+    active = view.active(result.findings)
+    groups = rule_groups(active, states, options.show_values)
+    banners = []
+    for s in states:
+        b = result.states[s].banner
+        shot = load_screenshot(b.screenshot, options.base_dir) if b else Screenshot(None, "")
+        banners.append({"state": s, "b": b, "shot": shot})
+    by_state = {s: result.states[s].banner for s in states}
+    acc, rej = by_state.get("accept"), by_state.get("reject")
+    inv = inventory(result, options, states)
+    src = script()
+    return {
+        "r": result,
+        "o": options,
+        "states": states,
+        "title": view.report_title(result, options.title),
+        "verdict": view.verdict(result),
+        "worst": view.worst_severity(result.findings),
+        "counts": view.severity_counts(result.findings),
+        "ignored": view.ignored(result.findings),
+        "groups": groups,
+        "banners": banners,
+        "inventory": inv,
+        "categories": CATEGORIES,
+        "cap": view.cap_days(result),
+        "cap_text": view.human_days(view.cap_days(result)),
+        "declared": declared_view(result, states),
+        "third_parties": third_parties(result, states),
+        "frames": frames(result, states),
+        "storage": storage(result, states),
+        "pages": pages(result, states),
+        "glance": glance(result, states),
+        "duration": view.duration_text(result.started_at, result.finished_at),
+        "clicks": {
+            "accept": acc.clicks if acc and acc.succeeded else None,
+            "reject": rej.clicks if rej and rej.succeeded else None,
+        },
+        "reject_first": next(
+            (b.reject_on_first_layer for b in by_state.values() if b and b.reject_on_first_layer is not None),
+            None,
+        ),
+        "sev_mark": SEVERITY_MARK,
+        "script": Markup(src),
+        "csp_script": Markup(script_hash(src)),
+        "third_party_count": len({t.site for s in states for t in result.states[s].third_parties}),
+        "fail_count": sum(1 for f in active if view.severity_at_least(f.severity, options.fail_on)),
+    }
+
+
+def render(result: ScanResult, options: ReportOptions) -> str:
+    """The report as one self-contained HTML document."""
+    return _environment().get_template("report.html.j2").render(**context(result, options))

@@ -1,0 +1,211 @@
+"""Facts every report format words the same way: the verdict, severity counts, rule titles,
+lifetimes in plain units, state names and value redaction.
+
+Rule titles and explanations come from :data:`cookiescan.rules.RULE_INFO` when that module is
+importable; the reports still render (with the rule id as title) when it is not.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from cookiescan.models import SEVERITIES, STATES, Finding, ScanResult
+
+STATE_LABELS = {
+    "before": "Before any choice",
+    "accept": "After accept all",
+    "reject": "After reject all",
+    "all": "All states",
+}
+STATE_SHORT = {"before": "Before", "accept": "Accept", "reject": "Reject", "all": "All states"}
+SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}  # low < medium < high
+DAYS_PER_MONTH = 30.44  # calendar month (RULES.md: 13 months ≈ 395–396 days)
+DEFAULT_CAP_MONTHS = 13
+
+
+@dataclass(frozen=True, slots=True)
+class RuleView:
+    """What a report says about one rule."""
+
+    id: str
+    title: str
+    severity: str
+    explanation: str
+    legal_basis: str
+
+
+def state_label(state: str) -> str:
+    """Long name of a consent state ("After reject all"); unknown states pass through."""
+    return STATE_LABELS.get(state, state)
+
+
+def ordered_states(result: ScanResult) -> list[str]:
+    """The result's states in canonical order (before, accept, reject), then any others."""
+    known = [s for s in STATES if s in result.states]
+    return known + sorted(s for s in result.states if s not in STATES)
+
+
+def _rules_module() -> Any:
+    try:  # late: written in parallel, optional for the reports
+        return importlib.import_module("cookiescan.rules")
+    except Exception:  # any failure there must not stop a report from rendering
+        return None
+
+
+def rule_info(rule_id: str, severity: str = "medium") -> RuleView:
+    """Title, explanation and legal basis of a rule; the id itself when the rule is unknown."""
+    rules = _rules_module()
+    info = getattr(rules, "RULE_INFO", {}).get(rule_id) if rules is not None else None
+    if info is None:
+        return RuleView(rule_id, rule_id, severity, "", "")
+    return RuleView(
+        id=rule_id,
+        title=str(getattr(info, "title", "") or rule_id),
+        severity=str(getattr(info, "severity", "") or severity),
+        explanation=str(getattr(info, "explanation", "") or ""),
+        legal_basis=str(getattr(info, "legal_basis", "") or ""),
+    )
+
+
+def severity_rank(severity: str) -> int:
+    """Sort key for severities (unknown ones rank lowest)."""
+    return SEVERITY_ORDER.get(severity, -1)
+
+
+def severity_at_least(severity: str, threshold: str) -> bool:
+    """True when ``severity`` is at or above ``threshold`` (uses the rules module when present)."""
+    rules = _rules_module()
+    fn = getattr(rules, "severity_at_least", None) if rules is not None else None
+    if fn is not None:
+        try:
+            return bool(fn(severity, threshold))
+        except Exception:
+            pass
+    return severity_rank(severity) >= severity_rank(threshold) >= 0
+
+
+def active(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings not matched by an ignore entry."""
+    return [f for f in findings if not f.ignored]
+
+
+def ignored(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings an ignore entry matched (shown apart, with the reason)."""
+    return [f for f in findings if f.ignored]
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """Active findings per severity, highest first, every severity present (0 when none)."""
+    counts = Counter(f.severity for f in active(findings))
+    return {s: counts.get(s, 0) for s in sorted(SEVERITIES, key=severity_rank, reverse=True)}
+
+
+def worst_severity(findings: Iterable[Finding]) -> str | None:
+    """Highest severity among active findings, None when there are none."""
+    sevs = [f.severity for f in active(findings)]
+    return max(sevs, key=severity_rank) if sevs else None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def verdict(result: ScanResult) -> str:
+    """One sentence: "3 high, 2 medium findings on 12 pages in 3 consent states" or "No findings …"."""
+    counts = severity_counts(result.findings)
+    total = sum(counts.values())
+    scope = f"on {_plural(result.pages_scanned, 'page')} in {_plural(len(result.states), 'consent state')}"
+    if total == 0:
+        text = f"No findings {scope}"
+    else:
+        parts = [f"{n} {sev}" for sev, n in counts.items() if n]
+        text = f"{', '.join(parts)} {'finding' if total == 1 else 'findings'} {scope}"
+    extra = []
+    n_ignored = len(ignored(result.findings))
+    if n_ignored:
+        extra.append(f"{n_ignored} ignored")
+    if result.skipped:
+        extra.append(f"{_plural(len(result.skipped), 'page')} skipped")
+    if result.interrupted:
+        extra.append("scan interrupted")
+    return text + (f" ({', '.join(extra)})" if extra else "")
+
+
+def cap_days(result: ScanResult) -> float:
+    """The lifetime cap the scan judged against, in days (13 calendar months unless configured)."""
+    months: Any = DEFAULT_CAP_MONTHS
+    for key in ("lifetime_cap_months", "max_lifetime_months", "cap_months"):
+        if isinstance(result.config.get(key), (int, float)):
+            months = result.config[key]
+            break
+    return float(months) * DAYS_PER_MONTH
+
+
+def human_days(days: float | None) -> str:
+    """A lifetime in plain units: "session", "30 min", "12 h", "45 d", "13 mo (396 d)", "2 y (730 d)"."""
+    if days is None:
+        return "session"
+    if days <= 0:
+        return "expired"
+    if days < 1 / 24:
+        return f"{max(1, round(days * 1440))} min"
+    if days < 1:
+        return f"{round(days * 24)} h"
+    if days < 61:
+        return f"{days:.0f} d"
+    months = days / DAYS_PER_MONTH
+    if months < 23.5:
+        return f"{months:.0f} mo ({days:.0f} d)"
+    years = days / 365.25
+    return (
+        f"{years:.0f} y ({days:.0f} d)"
+        if abs(years - round(years)) < 0.05
+        else (f"{years:.1f} y ({days:.0f} d)")
+    )
+
+
+def value_text(value: str | None, length: int, show_values: bool) -> str:
+    """A cookie value as a report shows it: redacted unless the user asked to see values."""
+    if not show_values or value is None:
+        return f"redacted ({_plural(length, 'char')})"
+    return value
+
+
+def report_title(result: ScanResult, override: str | None = None) -> str:
+    """The heading: the user's ``--title``, the result's title, or "Cookie audit of <site>"."""
+    return override or result.title or f"Cookie audit of {result.site or 'the site'}"
+
+
+def duration_text(start: str, end: str) -> str:
+    """Elapsed time between two ISO timestamps ("4 min 12 s"); '' when either is unreadable."""
+    from datetime import datetime
+
+    try:
+        secs = (
+            datetime.fromisoformat(end.replace("Z", "+00:00"))
+            - datetime.fromisoformat(start.replace("Z", "+00:00"))
+        ).total_seconds()
+    except (ValueError, AttributeError, TypeError):
+        return ""
+    if secs < 0:
+        return ""
+    if secs < 60:
+        return f"{secs:.0f} s"
+    return f"{int(secs // 60)} min {int(secs % 60)} s"
+
+
+def utc_text(iso: str) -> str:
+    """An ISO timestamp as "2025-03-14 09:30 UTC" (the input unchanged when unreadable)."""
+    from datetime import datetime, timezone
+
+    try:
+        dt = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return iso or ""
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(timezone.utc)
+    return dt.strftime("%Y-%m-%d %H:%M:%S UTC")

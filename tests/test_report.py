@@ -1,0 +1,423 @@
+"""Report writers, tested on hand-built results (no browser)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html as htmllib
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from report_factory import (
+    SECRET_VALUE,
+    XSS_BUTTON,
+    XSS_NAME,
+    XSS_TITLE,
+    XSS_URL,
+    XSS_VALUE,
+    big_result,
+    make_result,
+    tiny_png,
+)
+
+from cookiescan.errors import UsageError
+from cookiescan.models import Finding, ScanResult
+from cookiescan.report import (
+    FORMATS,
+    ReportOptions,
+    format_for_path,
+    parse_output_spec,
+    render,
+    write,
+)
+from cookiescan.report import html as html_writer
+from cookiescan.report import markdown as md_writer
+from cookiescan.report.view import verdict
+
+
+@pytest.fixture
+def result(tmp_path: Path) -> ScanResult:
+    return make_result(tmp_path)
+
+
+@pytest.fixture
+def result_with_values(tmp_path: Path) -> ScanResult:
+    return make_result(tmp_path, show_values=True)
+
+
+def html_of(result: ScanResult, tmp_path: Path, **kw: object) -> str:
+    return render(result, "html", ReportOptions(base_dir=tmp_path, **kw))  # type: ignore[arg-type]
+
+
+# -- registry and paths ----------------------------------------------------------------------------
+
+
+def test_every_format_has_a_working_writer(result_with_values: ScanResult, tmp_path: Path) -> None:
+    """Guards the registry: each member renders non-empty text and can be written."""
+    assert set(FORMATS) == {"json", "html", "md", "junit"}
+    for name, writer in FORMATS.items():
+        assert writer.name == name and writer.suffixes
+        text = writer.render(result_with_values, ReportOptions(base_dir=tmp_path))
+        assert isinstance(text, str) and text.strip()
+        out = write(
+            result_with_values,
+            tmp_path / "out" / f"report{writer.suffixes[0]}",
+            options=ReportOptions(base_dir=tmp_path),
+        )
+        assert out.read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize(
+    ("path", "fmt"),
+    [("a.json", "json"), ("a.HTML", "html"), ("a.htm", "html"), ("a.md", "md"), ("junit.xml", "junit")],
+)
+def test_format_for_path_by_suffix(path: str, fmt: str) -> None:
+    assert format_for_path(path) == fmt
+
+
+def test_format_for_path_errors() -> None:
+    with pytest.raises(UsageError):
+        format_for_path("report.pdf")
+    with pytest.raises(UsageError):
+        format_for_path("report.html", "pdf")
+    assert format_for_path("report.txt", "markdown") == "md"
+
+
+@pytest.mark.parametrize(
+    ("spec", "path", "fmt"),
+    [
+        ("out.html", "out.html", "html"),
+        ("out.txt:md", "out.txt", "md"),
+        ("reports/r:json", "reports/r", "json"),
+        ("out.xml:junit", "out.xml", "junit"),
+        (r"C:\reports\a.json", r"C:\reports\a.json", "json"),
+    ],
+)
+def test_parse_output_spec(spec: str, path: str, fmt: str) -> None:
+    parsed = parse_output_spec(spec)
+    assert (str(parsed.path), parsed.format) == (str(Path(path)), fmt)
+
+
+def test_parse_output_spec_unknown_format() -> None:
+    with pytest.raises(UsageError):
+        parse_output_spec("out.html:pdf")
+
+
+def test_atomic_write_creates_folder_and_leaves_no_temp_files(result: ScanResult, tmp_path: Path) -> None:
+    """Guards the atomic write: temp file in the same folder, replaced into place, nothing left over."""
+    target = tmp_path / "deep" / "er" / "report.html"
+    write(result, target, options=ReportOptions(base_dir=tmp_path))
+    write(result, target, options=ReportOptions(base_dir=tmp_path))  # overwrite
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]
+
+
+def test_failed_render_leaves_no_temp_file(
+    result: ScanResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "r.json"
+    target.write_text("old", encoding="utf-8")
+
+    def boom(*a: object) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(FORMATS, "json", replace(FORMATS["json"], render=boom))
+    with pytest.raises(RuntimeError):
+        write(result, target)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+# -- JSON ----------------------------------------------------------------------------------------------
+
+
+def test_json_redacts_values_unless_asked(result_with_values: ScanResult) -> None:
+    """Guards redaction in the canonical output: every cookie and cookie-write value is null."""
+    text = render(result_with_values, "json")
+    data = json.loads(text)
+    assert SECRET_VALUE not in text and XSS_VALUE not in text
+    for state in data["states"].values():
+        assert all(c["value"] is None for c in state["cookies"])
+        assert all(w["value"] is None for p in state["pages"] for w in p["cookie_writes"])
+    shown = render(result_with_values, "json", ReportOptions(show_values=True))
+    assert SECRET_VALUE in shown
+    assert ScanResult.from_dict(json.loads(shown)).to_dict() == result_with_values.to_dict()
+
+
+# -- HTML ----------------------------------------------------------------------------------------------
+
+SECTIONS = [
+    "Summary",
+    "Consent banner",
+    "Findings",
+    "Ignored findings",
+    "Cookie inventory",
+    "Declared vs observed",
+    "Third parties",
+    "Iframes",
+    "Local and session storage",
+    "Pages scanned",
+    "Skipped pages",
+    "Evidence and method",
+]
+
+
+def test_html_has_every_section_and_the_verdict(result: ScanResult, tmp_path: Path) -> None:
+    page = html_of(result, tmp_path)
+    for heading in SECTIONS:
+        assert re.search(r"<h[234][^>]*>(?:<span[^>]*>\d</span>)?" + re.escape(heading), page), heading
+    v = verdict(result)
+    assert v.startswith("5 high, 6 medium, 1 low findings on 4 pages in 3 consent states")
+    assert htmllib.escape(v, quote=False) in page
+    assert "Language preference, exempt (ticket PRIV-12)" in page  # ignored with its reason
+    assert "2025-03-14 09:30:00 UTC" in page
+    assert "Chromium 131.0.6778.33" in page and "sha256:9f2c4e1d7b3a" in page
+
+
+def test_verdict_without_findings(result: ScanResult) -> None:
+    clean = replace(result, findings=(), skipped=())
+    assert verdict(clean) == "No findings on 4 pages in 3 consent states"
+
+
+def test_html_redacts_values_by_default(result_with_values: ScanResult, tmp_path: Path) -> None:
+    """Guards redaction: values only appear with show_values, escaped."""
+    page = html_of(result_with_values, tmp_path)
+    assert SECRET_VALUE not in page
+    assert f"redacted ({len(SECRET_VALUE)} chars)" in page
+    assert "alert(1)&lt;/script&gt;" not in page  # the hostile value is not shown at all
+    shown = html_of(result_with_values, tmp_path, show_values=True)
+    assert SECRET_VALUE in shown
+    assert htmllib.escape(XSS_VALUE) in shown.replace("&#34;", "&quot;").replace("&#39;", "&#x27;")
+
+
+@pytest.mark.parametrize("hostile", [XSS_NAME, XSS_VALUE, XSS_TITLE, XSS_URL, XSS_BUTTON])
+def test_html_escapes_site_controlled_text(
+    result_with_values: ScanResult, tmp_path: Path, hostile: str
+) -> None:
+    """Guards against stored XSS: site text appears only escaped, never raw."""
+    page = html_of(result_with_values, tmp_path, show_values=True)
+    assert hostile not in page
+    escaped = hostile.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
+    assert escaped in page
+
+
+def test_html_has_exactly_our_script_and_its_hash_in_the_csp(result: ScanResult, tmp_path: Path) -> None:
+    """Guards the CSP: one inline script, allowed by hash; nothing else can load or run."""
+    page = html_of(result, tmp_path)
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", page, flags=re.S)
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode("utf-8")).digest()).decode()
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page)
+    assert csp is not None
+    policy = csp.group(1)
+    assert "default-src 'none'" in policy and "img-src data:" in policy
+    assert f"script-src 'sha256-{digest}'" in policy
+    assert page.index("Content-Security-Policy") < page.index("<style>")
+
+
+def test_html_makes_no_external_requests(result: ScanResult, tmp_path: Path) -> None:
+    """Guards self-containment: no src/href/url() pointing at a network resource."""
+    page = html_of(result, tmp_path)
+    assert not re.search(r"""(?:src|href|action|poster)\s*=\s*["']?\s*(?:https?:)?//""", page, flags=re.I)
+    assert not re.search(r"url\(\s*['\"]?\s*(?:https?:)?//", page, flags=re.I)
+    assert "@import" not in page
+    for attr in re.findall(r"""\b(?:src|href)\s*=\s*["']([^"']*)""", page):
+        assert attr.startswith(("#", "data:")), attr
+
+
+def test_html_inlines_screenshots(result: ScanResult, tmp_path: Path) -> None:
+    page = html_of(result, tmp_path)
+    expected = "data:image/png;base64," + base64.b64encode(tiny_png()).decode()
+    assert page.count(f'src="{expected}"') == 3
+
+
+def test_html_refuses_screenshot_path_traversal(tmp_path: Path) -> None:
+    """Guards file reads: a result cannot make the report embed files outside its folder."""
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(tiny_png(rgb=(1, 2, 3)))
+    base = tmp_path / "run"
+    result = make_result(
+        base,
+        screenshot_paths={"before": "../../etc/passwd", "accept": "/etc/passwd", "reject": "../secret.png"},
+    )
+    page = html_of(result, base)
+    assert page.count("Screenshot path refused") == 3
+    assert base64.b64encode(tiny_png(rgb=(1, 2, 3))).decode() not in page
+    assert "root:" not in page
+
+
+def test_missing_or_bad_screenshot_is_a_note(tmp_path: Path) -> None:
+    result = make_result(
+        tmp_path, screenshot_paths={"before": "screenshots/nope.png", "accept": "screenshots/fake.png"}
+    )
+    (tmp_path / "screenshots" / "fake.png").write_text("not a png", encoding="utf-8")
+    page = html_of(result, tmp_path)
+    assert "Screenshot missing: screenshots/nope.png" in page
+    assert "not a PNG image" in page
+    assert html_writer.load_screenshot("screenshots/before.png", None).uri is None
+
+
+def test_symlink_out_of_base_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(tiny_png())
+    base = tmp_path / "run"
+    base.mkdir()
+    (base / "link.png").symlink_to(outside)
+    assert html_writer.load_screenshot("link.png", base).uri is None
+
+
+def test_html_inventory_rows_and_markers(result: ScanResult, tmp_path: Path) -> None:
+    page = html_of(result, tmp_path)
+    rows = re.findall(r'<tr data-category="[^"]*" data-states="[^"]*" data-party', page)
+    assert len(rows) == 9  # name + domain + path, merged across states
+    assert "2 y (730 d)" in page and "13 mo (400 d)" in page and "over cap" in page
+    assert "refused (accept): ThirdPartyPhaseout" in page and "deleted (reject)" in page
+
+
+def test_html_renders_without_states_or_browser(result: ScanResult, tmp_path: Path) -> None:
+    empty = replace(result, states={}, findings=(), skipped=(), browser=None, errors=(), declared=None)
+    page = html_of(empty, tmp_path)
+    assert "No findings on 0 pages in 0 consent states" in page
+
+
+# -- JUnit ---------------------------------------------------------------------------------------------
+
+
+def _counts(el: ET.Element) -> tuple[int, int, int, int]:
+    return tuple(int(el.get(k, "-1")) for k in ("tests", "failures", "errors", "skipped"))  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("fail_on", ["high", "medium", "low"])
+def test_junit_counts_are_consistent(result: ScanResult, fail_on: str) -> None:
+    root = ET.fromstring(render(result, "junit", ReportOptions(fail_on=fail_on)))
+    assert root.tag == "testsuites"
+    total = [0, 0, 0, 0]
+    for suite in root.findall("testsuite"):
+        assert suite.get("name", "").startswith("cookiescan.")
+        cases = suite.findall("testcase")
+        counted = (
+            len(cases),
+            sum(1 for c in cases if c.find("failure") is not None),
+            0,
+            sum(1 for c in cases if c.find("skipped") is not None),
+        )
+        assert _counts(suite) == counted
+        total = [a + b for a, b in zip(total, counted, strict=True)]
+        for case in cases:
+            assert case.get("classname") == suite.get("name")
+            failure = case.find("failure")
+            if failure is not None:
+                order = ["low", "medium", "high"]
+                assert order.index(failure.get("type", "")) >= order.index(fail_on)
+    assert _counts(root) == tuple(total)
+    expected_failures = {"high": 5, "medium": 11, "low": 12}[fail_on]  # rule × subject × scenario groups
+    assert total[1] == expected_failures
+    assert total[3] == 1  # the ignored finding
+
+
+def test_junit_names_and_below_threshold_output(result: ScanResult) -> None:
+    root = ET.fromstring(render(result, "junit", ReportOptions(fail_on="high")))
+    suite = root.find("testsuite[@name='cookiescan.undeclared-cookie']")
+    assert suite is not None
+    case = suite.find("testcase[@name='_fbp [accept]']")
+    assert case is not None and case.find("failure") is None
+    assert "_fbp (Meta Pixel" in (case.findtext("system-out") or "")
+    skipped = suite.find("testcase[@name='lang [before]']/skipped")
+    assert skipped is not None and skipped.get("message") == "Language preference, exempt (ticket PRIV-12)"
+    hostile = suite.find(f"testcase[@name='{XSS_NAME} [accept]']")
+    assert hostile is not None
+    assert XSS_VALUE not in render(result, "junit")
+
+
+def test_junit_without_findings_has_one_passing_case(result: ScanResult) -> None:
+    root = ET.fromstring(render(replace(result, findings=()), "junit"))
+    cases = root.findall("testsuite/testcase")
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [("cookiescan.scan", "no findings")]
+    assert _counts(root) == (1, 0, 0, 0)
+
+
+def test_junit_survives_control_characters(result: ScanResult) -> None:
+    odd = replace(
+        result, findings=(Finding("undeclared-cookie", "high", "before", "bad\x00\x1bname", "m\x07sg"),)
+    )
+    ET.fromstring(render(odd, "junit"))
+
+
+# -- Markdown ------------------------------------------------------------------------------------------
+
+
+def test_markdown_summary(result: ScanResult) -> None:
+    text = render(result, "md")
+    assert "**5 high, 6 medium, 1 low findings on 4 pages in 3 consent states" in text
+    assert "### Consent banner" in text and "### Findings" in text
+    assert "**Skipped pages:** 3" in text
+    assert XSS_NAME not in text and "&lt;img src=x onerror=alert\\(1\\)&gt;" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert XSS_BUTTON not in text
+
+
+def test_markdown_escapes_pipes_and_backticks() -> None:
+    assert md_writer.esc("a|b`c") == "a\\|b\\`c"
+    assert md_writer.esc("<b>x</b>\nnext") == "&lt;b&gt;x&lt;/b&gt; next"
+    assert md_writer.esc("[link](javascript:x)") == "\\[link\\](javascript:x)"
+
+
+def test_markdown_stays_under_one_mib_for_a_huge_scan() -> None:
+    """Guards GitHub's step-summary limit: 200 pages, 5000 cookies and findings stay under 1 MiB."""
+    big = big_result()
+    text = render(big, "md")
+    assert len(text.encode("utf-8")) < 1024 * 1024
+    assert "…and 4950 more findings" in text
+    table_rows = [line for line in text.splitlines() if line.startswith("| 🔴 High | pre-consent")]
+    assert len(table_rows) == md_writer.MAX_FINDINGS
+    for line in table_rows:  # escaped pipes never add cells
+        assert len(re.findall(r"(?<!\\)\|", line)) == 6
+
+
+def test_markdown_hard_cap_truncates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(md_writer, "MAX_FINDINGS", 10_000)
+    text = render(big_result(n_pages=10, n_cookies=5000), "md")
+    assert len(text.encode("utf-8")) < 1024 * 1024
+    assert "Summary truncated" in text
+
+
+def test_big_html_renders(tmp_path: Path) -> None:
+    page = render(big_result(n_pages=50, n_cookies=500), "html", ReportOptions(base_dir=tmp_path))
+    assert page.count('<tr data-category="marketing"') == 500
+
+
+def test_rule_info_is_used_when_the_rules_module_has_it(
+    result: ScanResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guards the lazy RULE_INFO lookup: titles, explanations and legal basis reach the report."""
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Info:
+        id: str
+        title: str
+        severity: str
+        explanation: str
+        legal_basis: str
+
+    fake = types.ModuleType("cookiescan.rules")
+    fake.RULE_INFO = {  # type: ignore[attr-defined]
+        "pre-consent-cookie": Info(
+            "pre-consent-cookie",
+            "Non-necessary cookie before consent",
+            "high",
+            "Silence is refusal: <nothing> may be stored before the visitor chooses.",
+            "ePrivacy art. 5(3); CNIL 2020-091 §2",
+        )
+    }
+    monkeypatch.setitem(sys.modules, "cookiescan.rules", fake)
+    page = html_of(result, tmp_path)
+    assert "Non-necessary cookie before consent" in page
+    assert "Silence is refusal: &lt;nothing&gt; may be stored" in page
+    assert "ePrivacy art. 5(3); CNIL 2020-091 §2" in page
+    assert "Non-necessary cookie before consent" in render(result, "md")
