@@ -14,7 +14,7 @@ import logging
 import platform
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -225,6 +225,9 @@ class Scanner:
         self.started_at = utcnow()
         self.frontier: Frontier | None = None
         self.interrupted = False
+        self.final: ScanResult | None = None
+        self.seed_error: SeedUnreachableError | None = None
+        self.policy_html: str | None = None
         self._sem = asyncio.Semaphore(max(1, config.concurrency))
         self._deadline = (time.monotonic() + config.scan_budget) if config.scan_budget else None
 
@@ -258,6 +261,16 @@ class Scanner:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(self.session.close())
         return self.result()
+
+    async def run_safely(self) -> ScanResult | None:
+        """Like :meth:`run`, but an unreachable seed is kept in ``seed_error`` (so the caller can
+        still write a report that says so) instead of raised."""
+        try:
+            self.final = await self.run()
+        except SeedUnreachableError as exc:
+            self.seed_error = exc
+            self.errors.append(exc.message)
+        return self.final
 
     def result(self) -> ScanResult:
         """The result so far (also usable after an interruption)."""
@@ -312,6 +325,8 @@ class Scanner:
                     robots = RobotsRules(text)
             if cfg.use_sitemap or cfg.sitemap:
                 sitemap_pages = await self._read_sitemaps(page, cfg.sitemap or origin + "/sitemap.xml")
+            if cfg.declared_from:
+                self.policy_html = await self._fetch_html(page, cfg.declared_from)
         finally:
             with contextlib.suppress(Exception):
                 await ctx.close()
@@ -347,6 +362,17 @@ class Scanner:
                 return None
             body = await resp.body()
             return body[:10_000_000].decode("utf-8", errors="replace")
+        except PlaywrightError:
+            return None
+
+    async def _fetch_html(self, page: Page, url: str) -> str | None:
+        from playwright.async_api import Error as PlaywrightError
+
+        try:
+            resp = await page.goto(url, wait_until="load", timeout=self.config.page_timeout * 1000)
+            if resp is None or resp.status >= 400:
+                return None
+            return await page.content()
         except PlaywrightError:
             return None
 
@@ -524,7 +550,11 @@ class Scanner:
         if self.evidence_dir is not None and self.config.screenshots:
             shot = self.evidence_dir / f"banner-{state}.png"
         try:
-            return await consent.apply_consent(page, state, self.config.consent, screenshot_path=shot)
+            banner = await consent.apply_consent(page, state, self.config.consent, screenshot_path=shot)
+            if banner.screenshot and shot is not None and self.evidence_dir is not None:
+                # stored relative to the result file: "<name>-evidence/banner-accept.png"
+                banner = replace(banner, screenshot=f"{self.evidence_dir.name}/{shot.name}")
+            return banner
         except Exception as exc:  # a CMP that throws is recorded, the scan goes on
             return BannerResult(state=state, found=False, page_url=page.url, error=_first_line(exc))
 

@@ -61,6 +61,7 @@ table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:.3rem .6rem;t
 def page(title: str, body: str, head: str = "") -> str:
     """A full shop page with the shared header (links) and footer (PDF, mailto, external)."""
     nav = "".join(f'<a href="{href}">{html.escape(label)}</a>' for href, label in NAV)
+    banner = BANNER
     return f"""<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)} · Boutique Fixture</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>{CSS}</style>{head}</head>
@@ -69,12 +70,62 @@ def page(title: str, body: str, head: str = "") -> str:
 <footer><a href="/brochure.pdf">Brochure (PDF)</a> · <a href="mailto:contact@shop-fixture.com">Écrire</a> ·
 <a href="https://{EXTERNAL}/partner">Partenaire</a> · <a href="/private/admin">Admin</a> ·
 <a href="/redirect">Offre du jour</a></footer>
+{banner}
 <script src="https://{CDN}/lib.js"></script>
 <script src="/static/site.js"></script>
+<script src="/static/consent.js"></script>
 <script src="https://{TRACKER}/t.js" async></script>
 <img src="https://{ADS}/pixel.gif?p=1" width="1" height="1" alt="">
 </body></html>"""
 
+
+# A home-made banner (no consent-manager library, so no autoconsent rule knows it): accept on the
+# first layer, reject only as a discreet "Continuer sans accepter" link, a second layer with toggles.
+BANNER = """<div id="consent-banner" role="dialog" aria-label="Cookies" hidden
+ style="position:fixed;left:0;right:0;bottom:0;background:#fff;border-top:3px solid #17324d;padding:1rem 2rem;
+ box-shadow:0 -4px 16px rgba(0,0,0,.15);font-size:15px">
+<p><strong>Vos choix en matière de cookies</strong><br>Nous et nos partenaires utilisons des cookies pour mesurer
+l'audience et vous proposer des publicités personnalisées. <a href="/cookies">En savoir plus</a></p>
+<button id="cb-accept" style="background:#17324d;color:#fff;border:0;padding:.6rem 1.2rem">Tout accepter</button>
+<button id="cb-settings" style="padding:.6rem 1.2rem">Personnaliser</button>
+<a href="#" id="cb-reject" style="font-size:12px;color:#889;margin-left:1rem">Continuer sans accepter</a>
+<div id="cb-layer2" hidden style="margin-top:.8rem">
+<label><input type="checkbox" name="analytics" checked> Mesure d'audience</label>
+<label><input type="checkbox" name="marketing" checked> Publicité personnalisée</label>
+<button id="cb-save">Enregistrer mes choix</button></div></div>"""
+
+CONSENT_JS = """
+(function () {
+  var m = document.cookie.match(/(?:^|; )shop_consent=([^;]*)/);
+  var banner = document.getElementById("consent-banner");
+  function load(src) { var s = document.createElement("script"); s.src = src; s.async = true; document.head.appendChild(s); }
+  function pixel(src) { var i = new Image(1, 1); i.src = src; }
+  function apply(choice) {
+    if (choice === "accept" || choice.indexOf("marketing") >= 0) {
+      load("https://connect.facebook.net/en_US/fbevents.js");
+      load("https://static.hotjar.com/c/hotjar-1.js");
+    } else {
+      // the bug a regulator finds: the Meta pixel still fires after the visitor refused
+      pixel("https://www.facebook.com/tr/?id=1&ev=PageView&noscript=1");
+    }
+  }
+  function choose(choice) {
+    document.cookie = "shop_consent=" + choice + "; max-age=15768000; path=/; SameSite=Lax";  // 6 months
+    banner.hidden = true;
+    apply(choice);
+  }
+  if (m) { apply(decodeURIComponent(m[1])); return; }
+  banner.hidden = false;
+  document.getElementById("cb-accept").onclick = function () { choose("accept"); };
+  document.getElementById("cb-reject").onclick = function (e) { e.preventDefault(); choose("reject"); };
+  document.getElementById("cb-settings").onclick = function () { document.getElementById("cb-layer2").hidden = false; };
+  document.getElementById("cb-save").onclick = function () {
+    var picked = Array.prototype.filter.call(banner.querySelectorAll("input:checked"), function (i) { return true; })
+      .map(function (i) { return i.name; });
+    choose(picked.length ? picked.join("+") : "reject");
+  };
+})();
+"""
 
 SITE_JS = """
 // First-party analytics in the style of gtag: it writes its identifiers through document.cookie.
@@ -85,6 +136,7 @@ SITE_JS = """
   document.cookie = "cs_probe=1; path=/";
   document.cookie = "cs_probe=; max-age=0; path=/";
   localStorage.setItem("shop_recent", JSON.stringify(["p1"]));
+  navigator.sendBeacon("https://www.google-analytics.com/g/collect?v=2&tid=G-FIXTURE&en=page_view");
   sessionStorage.setItem("shop_tab", "1");
   setTimeout(function () {
     document.cookie = "late_visit=1; max-age=3600; path=/";   // 2 s after load
@@ -160,6 +212,8 @@ def shop(req: Request) -> Response | None:
         return _resp(b"%PDF-1.4\n%fixture\n", content_type="application/pdf")
     if p == "/static/site.js":
         return _resp(SITE_JS, content_type="application/javascript")
+    if p == "/static/consent.js":
+        return _resp(CONSENT_JS, content_type="application/javascript")
     if p == "/robots.txt":
         return _resp("User-agent: *\nDisallow: /private/\n", content_type="text/plain")
     if p == "/sitemap.xml":
@@ -240,6 +294,37 @@ def widget(req: Request) -> Response | None:
     return None
 
 
+FBEVENTS_JS = """document.cookie = "_fbp=fb.1.1700000000000.1234567890; max-age=7776000; path=/; SameSite=Lax";
+(new Image(1, 1)).src = "https://www.facebook.com/tr/?id=1&ev=PageView";"""
+HOTJAR_JS = """document.cookie = "_hjSessionUser_1=eyJpZCI6IjEifQ; max-age=31536000; path=/; SameSite=Lax";
+document.cookie = "_hjSession_1=eyJpZCI6IjIifQ; max-age=1800; path=/; SameSite=Lax";"""
+
+
+def google_analytics(req: Request) -> Response | None:
+    if req.path.startswith("/g/collect"):
+        return _resp("", status=204)
+    return None
+
+
+def facebook_connect(req: Request) -> Response | None:
+    if req.path == "/en_US/fbevents.js":
+        return _resp(FBEVENTS_JS, content_type="application/javascript")
+    return None
+
+
+def facebook(req: Request) -> Response | None:
+    if req.path.startswith("/tr"):
+        return _resp(PIXEL, content_type="image/gif", headers=[
+            ("Set-Cookie", f"fr=0abc.1700000000; Max-Age={90 * DAY}; Domain=facebook.com; Path=/; SameSite=None; Secure")])
+    return None
+
+
+def hotjar(req: Request) -> Response | None:
+    if req.path == "/c/hotjar-1.js":
+        return _resp(HOTJAR_JS, content_type="application/javascript")
+    return None
+
+
 def cdn(req: Request) -> Response | None:
     if req.path == "/lib.js":
         return _resp("window.fixtureLib = {version: '1.0'};", content_type="application/javascript")
@@ -257,7 +342,16 @@ ROUTES: dict[str, Callable[[Request], Response | None]] = {
     WIDGET: widget,
     CDN: cdn,
     EXTERNAL: external,
+    "www.google-analytics.com": google_analytics,
+    "connect.facebook.net": facebook_connect,
+    "www.facebook.com": facebook,
+    "static.hotjar.com": hotjar,
 }
+
+# Cookies that appear only after the visitor accepted (the banner's consent-gated scripts), and the
+# tracker the shop wrongly still calls after a refusal.
+ACCEPT_ONLY_COOKIES = ("_fbp", "fr", "_hjSessionUser_1", "_hjSession_1")
+REJECT_STILL_CONTACTS = "facebook.com"
 
 # What a "before" scan of the shop home page must find: name -> (registrable domain, party,
 # requested lifetime in days or None for a session cookie, how it was set).

@@ -1,0 +1,5 @@
+"""``python -m cookiescan``."""
+
+from cookiescan.cli import main
+
+main()

@@ -1,0 +1,52 @@
+"""Turn observations into findings: declared list + known_trackers -> classify -> rules.
+
+Plain functions of data (no browser), so a saved result can be re-analysed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date
+
+from cookiescan.config import ScanConfig
+from cookiescan.errors import UsageError
+from cookiescan.models import ScanResult
+
+log = logging.getLogger("cookiescan.analyse")
+
+
+def load_declared(config: ScanConfig, policy_html: str | None = None):  # type: ignore[no-untyped-def]
+    """The declared list from ``--declared FILE`` or the policy page's HTML (``--declared-from``)."""
+    from cookiescan import declared
+
+    if config.declared:
+        return declared.load_declared_file(config.declared)
+    if config.declared_from and policy_html is not None:
+        return declared.extract_from_html(policy_html, config.declared_from)
+    return None
+
+
+def rule_options(config: ScanConfig):  # type: ignore[no-untyped-def]
+    from cookiescan import rules
+
+    try:
+        months = rules.parse_cap(config.max_lifetime)
+    except ValueError as exc:
+        raise UsageError(f"--max-lifetime: {exc}") from None
+    ignores = tuple(
+        rules.Ignore(rule=i.rule, subject=i.subject, reason=i.reason,
+                     until=date.fromisoformat(i.until) if i.until else None)
+        for i in config.ignores
+    )
+    return rules.RuleOptions(max_lifetime_months=months, ignores=ignores)
+
+
+def analyse(result: ScanResult, config: ScanConfig, declared_list=None) -> ScanResult:  # type: ignore[no-untyped-def]
+    """Classify every observation and evaluate every rule; returns a new result with findings."""
+    from cookiescan import classify, known, rules
+
+    classified = classify.classify(result, known.load(), declared_list)
+    findings = rules.evaluate(classified, declared_list, rule_options(config))
+    return replace(classified, findings=findings,
+                   declared=declared_list.to_dict() if declared_list is not None else None)
