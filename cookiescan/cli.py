@@ -148,7 +148,7 @@ def _scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--first-party", multiple=True, metavar="DOMAIN",
                      help="Another domain of the same site (repeatable)."),
         click.option("--concurrency", type=click.IntRange(1, 64), default=None,
-                     help="Parallel page visits [2 per CPU, max 8]."),
+                     help="Parallel page visits [4 per CPU, max 8]."),
         click.option("--page-timeout", type=click.FloatRange(1, 600), default=None, help="Seconds per page [30]."),
         click.option("--settle-max", type=click.FloatRange(0, 120), default=None,
                      help="Longest wait for late cookies after load, seconds [8]."),

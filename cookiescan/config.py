@@ -25,7 +25,7 @@ DEFAULT_CONFIG_FILE = "cookiescan.yml"
 
 def default_concurrency() -> int:
     """Parallel page visits: settle waits leave a core idle, so a few visits per core."""
-    return max(2, min(8, (os.cpu_count() or 2) * 2))
+    return max(2, min(8, (os.cpu_count() or 2) * 4))
 
 
 @dataclass(frozen=True, slots=True)

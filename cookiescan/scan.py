@@ -486,7 +486,7 @@ class Scanner:
         t0 = time.monotonic()
         notes: list[str] = []
         try:
-            response = await page.goto(task.url, wait_until="domcontentloaded", timeout=cfg.page_timeout * 1000)
+            response = await page.goto(task.url, wait_until="commit", timeout=cfg.page_timeout * 1000)
         except PlaywrightError as exc:
             msg = _first_line(exc)
             reason, detail = ("timeout", f"no page within {cfg.page_timeout:g} s") if "Timeout" in msg else \
@@ -504,11 +504,15 @@ class Scanner:
             run.skipped.append(SkippedPage(task.url, "not-html", ctype.split(";")[0], state))
             self.progress.page_done(state, task.url, "not-html", ctype.split(";")[0])
             return
-        remaining = max(1.0, cfg.page_timeout - (time.monotonic() - t0))
-        try:
-            await page.wait_for_load_state("load", timeout=remaining * 1000)
-        except PlaywrightError:
-            notes.append(f"load event did not fire within {cfg.page_timeout:g} s; measured what had loaded")
+        # A page whose scripts never answer still shows what it set: measure it, with a note.
+        for event in ("domcontentloaded", "load"):
+            remaining = max(0.5, cfg.page_timeout - (time.monotonic() - t0))
+            try:
+                await page.wait_for_load_state(event, timeout=remaining * 1000)
+            except PlaywrightError:
+                notes.append(f"{event.replace('domcontentloaded', 'DOMContentLoaded')} event did not fire within "
+                             f"{cfg.page_timeout:g} s; measured what had loaded")
+                break
         if consent:
             run.banner = await self._consent(page, state)
         settle_ms, settled = await settle(page, ctx, rec, quiet=cfg.settle_quiet, bound=cfg.settle_max)
@@ -533,6 +537,10 @@ class Scanner:
             jar = list(await ctx.cookies())
         if rec.dropped_requests:
             notes.append(f"{rec.dropped_requests} requests beyond the per-page limit not recorded")
+        if rec.dropped_writes:
+            notes.append(f"{rec.dropped_writes} cookie writes beyond the per-page limit not recorded")
+        if rec.popups:
+            notes.append(f"the page opened {len(rec.popups)} pop-up(s), closed: {', '.join(rec.popups[:3])}")
         visit = PageVisit(
             url=task.url, final_url=page.url, state=state, status=status, title=title, depth=task.depth,
             started_at=started_at, duration_ms=int((time.monotonic() - t0) * 1000), settle_ms=settle_ms,

@@ -36,7 +36,11 @@ def _no_network_beyond_loopback() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def web() -> Iterator[FixtureWeb]:
-    with FixtureWeb() as w:
+    """The demo shop and its third parties, plus the hostile site."""
+    from cookiescan.demo import sites
+    from tests.fixtures import hostile
+
+    with FixtureWeb(routes={**sites.ROUTES, **hostile.ROUTES}) as w:
         yield w
 
 

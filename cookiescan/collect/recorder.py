@@ -28,6 +28,8 @@ log = logging.getLogger("cookiescan.collect")
 HOOKS_JS = resources.files("cookiescan.collect").joinpath("hooks.js").read_text(encoding="utf-8")
 MAX_URL = 2048
 MAX_REQUESTS_PER_PAGE = 5000
+MAX_WRITES_PER_PAGE = 5000  # a site writing more cookies than this is recorded as doing so, not in full
+MAX_NAME = 256
 
 STORAGE_JS = """() => {
   const out = [];
@@ -67,6 +69,8 @@ class VisitRecorder:
     frames: dict[str, FrameRecord] = field(default_factory=dict)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     dropped_requests: int = 0
+    dropped_writes: int = 0
+    popups: list[str] = field(default_factory=list)
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
@@ -90,6 +94,23 @@ class ContextRecorder:
         self.context.on("response", self._on_response)
         self.context.on("requestfinished", self._on_request_done)
         self.context.on("requestfailed", self._on_request_failed)
+        self.context.on("page", self._on_page)
+
+    def _on_page(self, page: Page) -> None:
+        """A pop-up the site opened (window.open): note it on the opener's visit and close it."""
+        async def close_popup() -> None:
+            opener = None
+            with contextlib.suppress(Exception):
+                opener = await page.opener()
+            if opener is None:
+                return  # one of ours
+            rec = self.current(opener)
+            if rec is not None:
+                rec.popups.append(_clip(page.url))
+            with contextlib.suppress(Exception):
+                await page.close()
+
+        asyncio.ensure_future(close_popup())
 
     # -- visits -------------------------------------------------------------------------------------
     async def start_visit(self, page: Page, url: str) -> VisitRecorder:
@@ -219,9 +240,13 @@ class ContextRecorder:
 
     def _add_write(self, rec: VisitRecorder, line: str, host: str, via: str, set_by: str, frame_url: str,
                    now: float) -> None:
+        if len(rec.writes) >= MAX_WRITES_PER_PAGE:
+            rec.dropped_writes += 1
+            return
         name, value, attrs, attr_text = split_cookie(line)
         if not name and not value:
             return
+        name = name[:MAX_NAME]
         days, raw, deletes = requested_lifetime(attrs, now)
         domain = (attrs.get("domain") or host).lstrip(".").lower()
         rec.raw_lines[len(rec.writes)] = (host, line)

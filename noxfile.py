@@ -1,0 +1,35 @@
+"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s demo``, ``nox -s bench``."""
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test-suite in a real Chromium (needs chromium on PATH or COOKIESCAN_BROWSER)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff and mypy."""
+    session.install("-e", ".[dev]")
+    session.run("ruff", "check", "cookiescan", "tests", "scripts")
+    session.run("mypy", "cookiescan", success_codes=[0, 1] if "--lenient" in session.posargs else [0])
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Scan the built-in demo shop and write reports/ (no internet needed)."""
+    session.install("-e", ".")
+    session.run("cookiescan", "demo", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmark: pages per minute at --concurrency 1 vs the default on a 100-page fixture site."""
+    session.install("-e", ".")
+    session.run("python", "bench/bench_concurrency.py", *session.posargs)
