@@ -159,6 +159,8 @@ def _scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-lifetime", default=None, metavar="DURATION", help="Lifetime cap [13months]."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="Config file (default: ./cookiescan.yml if present)."),
+        click.option("--baseline", type=click.Path(dir_okay=False), metavar="OLD.json",
+                     help="Compare with an earlier result; --fail-on then gates on new findings only."),
         output_options, gate_options, browser_options, common_options,
     )(fn)
 
@@ -294,6 +296,7 @@ def run_scan(config: Any, opts: dict[str, Any], *, extra_routes: Any = None) -> 
     base_dir = (json_out or outputs[0][0]).parent
     evidence_name = (json_out or outputs[0][0]).stem + "-evidence"
     declared_list = load_declared(config) if config.declared else None  # fail fast on a bad file
+    baseline = load_result(opts["baseline"]) if opts.get("baseline") else None
     prog = progress_mod.choose(quiet=opts.get("quiet", False))
 
     from cookiescan.scan import Scanner
@@ -328,6 +331,13 @@ def run_scan(config: Any, opts: dict[str, Any], *, extra_routes: Any = None) -> 
         raise scanner.seed_error
     if opts.get("exit_zero"):
         return EXIT_OK
+    if baseline is not None:
+        from cookiescan import diff as cdiff
+
+        d = cdiff.diff_results(baseline, result)
+        click.echo(cdiff.render_text(d, config.fail_on), nl=False, err=True)
+        click.echo(cdiff.verdict(d, config.fail_on), err=True)
+        return EXIT_FINDINGS if cdiff.should_fail(d, config.fail_on) else EXIT_OK
     return exit_code_for(result, config.fail_on)
 
 
@@ -499,6 +509,33 @@ def load_result(path: str | Path) -> Any:
         return ScanResult.from_dict(data)
     except (TypeError, KeyError, AttributeError, ValueError) as exc:
         raise UsageError(f"{p} is not a valid cookiescan result: {exc}") from None
+
+
+# -- diff --------------------------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("old_json", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new_json", type=click.Path(exists=True, dir_okay=False))
+@click.option("--fail-on-new", type=click.Choice(SEVERITY_CHOICES), default="never", show_default=True,
+              help="Exit 1 when a finding new in NEW (or whose severity rose) reaches this severity.")
+@click.option("--format", "fmt", type=click.Choice(("text", "md", "json")), default="text", show_default=True,
+              help="Output on stdout.")
+@common_options
+@handle_errors
+def diff(old_json: str, new_json: str, fail_on_new: str, fmt: str, **opts: Any) -> None:
+    """Compare two scans: cookies, trackers and findings added, removed or changed (volatile values
+    such as cookie values, dates and request counts are ignored).
+
+    \b
+    Example (CI after a deploy):
+      cookiescan diff reports/last.json reports/new.json --fail-on-new high --format md
+    """
+    from cookiescan import diff as cdiff
+
+    d = cdiff.diff_results(load_result(old_json), load_result(new_json))
+    click.echo(cdiff.render(d, fmt, fail_on_new), nl=False)
+    click.echo(cdiff.verdict(d, fail_on_new), err=True)
+    sys.exit(EXIT_FINDINGS if cdiff.should_fail(d, fail_on_new) else EXIT_OK)
 
 
 # -- doctor ------------------------------------------------------------------------------------------------------

@@ -204,7 +204,8 @@ def parse_sitemap(text: str) -> tuple[list[str], list[str]]:
         root = ET.fromstring(text.encode("utf-8", errors="replace"))
     except ET.ParseError:
         return [], []
-    pages, nested = [], []
+    pages: list[str] = []
+    nested: list[str] = []
     for el in root.iter():
         if el.tag.rsplit("}", 1)[-1] != "loc" or not el.text:
             continue

@@ -310,8 +310,8 @@ def _convert(tp: Any, value: Any) -> Any:
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         return from_dict(tp, value)
     if origin is tuple:
-        args = typing.get_args(tp)
-        inner = args[0] if args else Any
+        targs = typing.get_args(tp)
+        inner = targs[0] if targs else Any
         return tuple(_convert(inner, v) for v in value)
     if origin is dict:
         _, vt = typing.get_args(tp) or (Any, Any)

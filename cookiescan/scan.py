@@ -378,7 +378,7 @@ class Scanner:
 
     async def _read_sitemaps(self, page: Page, url: str) -> list[str]:
         pages: list[str] = []
-        queue, seen = [url], set()
+        queue, seen = [url], set[str]()
         while queue and len(seen) < 10:
             sm = queue.pop(0)
             if sm in seen:
@@ -438,7 +438,7 @@ class Scanner:
             if pending:
                 await asyncio.gather(*pending)
             with contextlib.suppress(Exception):
-                run.final_jar(await ctx.cookies())
+                run.final_jar([dict(c) for c in await ctx.cookies()])
         finally:
             if discovering_started:
                 await self.frontier.end_discovery()
@@ -481,6 +481,8 @@ class Scanner:
         cfg = self.config
         state = run.state
         page.on("dialog", lambda d: asyncio.ensure_future(_dismiss(d)))
+        crashed: list[bool] = []
+        page.on("crash", lambda _page: crashed.append(True))
         rec = await recorder.start_visit(page, task.url)
         started_at = utcnow()
         t0 = time.monotonic()
@@ -513,6 +515,11 @@ class Scanner:
                 notes.append(f"{event.replace('domcontentloaded', 'DOMContentLoaded')} event did not fire within "
                              f"{cfg.page_timeout:g} s; measured what had loaded")
                 break
+        if crashed:
+            detail = "the page's renderer crashed (out of memory or a browser fault)"
+            run.skipped.append(SkippedPage(task.url, "crashed", detail, state))
+            self.progress.page_done(state, task.url, "crashed", detail)
+            return
         if consent:
             run.banner = await self._consent(page, state)
         settle_ms, settled = await settle(page, ctx, rec, quiet=cfg.settle_quiet, bound=cfg.settle_max)
@@ -534,7 +541,7 @@ class Scanner:
             title = (await asyncio.wait_for(page.title(), 3))[:300]
         jar: list[dict[str, Any]] = []
         with contextlib.suppress(Exception):
-            jar = list(await ctx.cookies())
+            jar = [dict(c) for c in await ctx.cookies()]
         if rec.dropped_requests:
             notes.append(f"{rec.dropped_requests} requests beyond the per-page limit not recorded")
         if rec.dropped_writes:
@@ -588,6 +595,7 @@ async def settle(page: Page, ctx: BrowserContext, rec: VisitRecorder, *, quiet: 
     Returns (milliseconds waited, whether quiet was reached)."""
     t0 = time.monotonic()
     last_sig: int | None = None
+    sig: int | None
     last_change = t0
     while True:
         now = time.monotonic()

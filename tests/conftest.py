@@ -38,9 +38,9 @@ def _no_network_beyond_loopback() -> Iterator[None]:
 def web() -> Iterator[FixtureWeb]:
     """The demo shop and its third parties, plus the hostile site."""
     from cookiescan.demo import sites
-    from tests.fixtures import hostile
+    from tests.fixtures import deploy, hostile
 
-    with FixtureWeb(routes={**sites.ROUTES, **hostile.ROUTES}) as w:
+    with FixtureWeb(routes={**sites.ROUTES, **hostile.ROUTES, **deploy.ROUTES}) as w:
         yield w
 
 

@@ -129,3 +129,30 @@ def test_sigterm_writes_partial_result(web: FixtureWeb, chromium_path: str, tmp_
     data = json.loads((tmp_path / "partial.json").read_text())
     assert data["interrupted"] is True
     assert data["states"]["before"]["pages"]
+
+
+def test_diff_reports_the_new_tracker_and_gates_on_it(web: FixtureWeb, chromium_path: str, tmp_path: Path) -> None:
+    from tests.fixtures import deploy
+
+    args = ["scan", f"https://{deploy.HOST}/", *fixture_args(web, chromium_path), "--consent", "before",
+            "--no-sitemap", "--exit-zero"]
+    deploy.STATE["new_tracker"] = False
+    assert run(*args, "-o", "old.json", cwd=tmp_path).returncode == 0
+    deploy.STATE["new_tracker"] = True
+    try:
+        assert run(*args, "-o", "new.json", cwd=tmp_path).returncode == 0
+    finally:
+        deploy.STATE["new_tracker"] = False
+    same = run("diff", "old.json", "old.json", "--fail-on-new", "high", "--format", "json", cwd=tmp_path)
+    assert same.returncode == 0, same.stderr
+    assert json.loads(same.stdout)["changes"] == []
+    proc = run("diff", "old.json", "new.json", "--fail-on-new", "high", "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    changes = json.loads(proc.stdout)["changes"]
+    assert changes, proc.stdout
+    assert all(c["kind"] == "added" for c in changes)
+    assert all("facebook" in c["key"] or c["key"].split("|")[1] == "fr" for c in changes), changes
+    assert {c["what"] for c in changes} >= {"tracker", "finding"}
+    # the same gate through `scan --baseline`
+    base = run(*args[:-1], "-o", "again.json", "--baseline", "old.json", cwd=tmp_path)
+    assert base.returncode == 0, base.stderr  # no pixel now: nothing new

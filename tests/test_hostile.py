@@ -96,3 +96,19 @@ async def test_http_errors_are_recorded_with_their_status(hostile_scan) -> None:
     assert _visit(result, "/error500").status == 500
     assert _visit(result, "/missing").status == 404
     assert "err_sid" in {c.name for c in result.states["before"].cookies}
+
+
+async def test_crashed_renderer_is_recorded_and_the_scan_goes_on(web, chromium_path) -> None:
+    from cookiescan.browser import BrowserSession
+
+    # a small JS heap makes the renderer die of out-of-memory quickly on /boom
+    args = [*web.browser_args, "--js-flags=--max-old-space-size=32"]
+    async with BrowserSession(chromium_path, extra_args=args) as session:
+        config = fixture_config(web, chromium_path, urls=(f"https://{hostile.CRASH}/",), states=("before",),
+                                page_timeout=20.0, settle_max=2.0, use_sitemap=False, concurrency=1)
+        t0 = time.monotonic()
+        result = await Scanner(config, session=session).run()
+        assert time.monotonic() - t0 < 60
+    boom = next((s for s in result.skipped if s.url.endswith("/boom")), None)
+    assert boom is not None and boom.reason == "crashed", result.skipped
+    assert any(p.url.endswith("/fine") and p.status == 200 for p in result.states["before"].pages)

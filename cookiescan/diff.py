@@ -1,0 +1,553 @@
+"""Compare two scans of a site and say what is new: the ``cookiescan diff`` / ``--baseline`` engine.
+
+CI users run cookiescan after each deploy and want to fail the build on *new* problems only, so the
+comparison keeps to identities and meaningful fields and ignores everything that changes from one
+visit to the next.
+
+What is compared (and only in the consent states both scans ran):
+
+``cookie``  identity ``state|name|site|path``. Cookies that share an identity (a host-only and a
+            domain cookie of the same name) are merged: the longest lifetimes, ``declared`` only if
+            all are. *Changed* when ``party``, ``vendor``, ``category`` or ``declared`` differ, or a
+            lifetime (``requested_lifetime_days``, ``stored_lifetime_days``) moves by more than
+            :data:`LIFETIME_TOLERANCE_DAYS` and more than :data:`LIFETIME_TOLERANCE_RATIO` of the
+            longer one, or turns from session to persistent (or back).
+``tracker`` every third-party registrable domain contacted, identity ``state|site``. *Changed* when
+            ``vendor``, ``category`` or ``sets_cookies`` differ.
+``finding`` identity ``rule|scenario|subject``; ignored findings (``Finding.ignored``) are left out
+            on both sides, so a finding whose ignore entry expires shows up as added. *Changed* when
+            the severity differs (the highest one wins when several findings share an identity).
+
+Never compared: cookie values and lengths, stored expiry dates, timestamps, page lists and their
+order, first-seen pages, script URLs, hosts, request counts, resource types, durations, settle
+times, banner screenshots, messages and evidence of findings. Those are still shown in a change's
+``before``/``after`` records where they help a reader find the cookie.
+
+Two scans of different sites, of different consent states, with different configurations or an
+interrupted scan still give a diff, with a line in ``warnings`` saying why it may mislead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cookiescan.errors import UsageError
+from cookiescan.models import SEVERITIES, STATES, Cookie, Finding, ScanResult, ThirdParty
+
+DIFF_VERSION = "1.0"
+KINDS = ("added", "changed", "removed")
+WHATS = ("finding", "tracker", "cookie")
+FAIL_ON_NEW = ("low", "medium", "high", "never")
+LIFETIME_TOLERANCE_DAYS = 1.0
+LIFETIME_TOLERANCE_RATIO = 0.01
+MAX_MARKDOWN_ROWS = 200
+
+COOKIE_FIELDS = ("party", "vendor", "category", "declared", "requested_lifetime_days", "stored_lifetime_days")
+TRACKER_FIELDS = ("vendor", "category", "sets_cookies")
+FINDING_FIELDS = ("severity",)
+_LIFETIME_FIELDS = ("requested_lifetime_days", "stored_lifetime_days")
+
+try:  # rules.py owns severity ordering and ignore handling; this fallback keeps diff usable without it
+    from cookiescan.rules import active as _rules_active
+    from cookiescan.rules import severity_at_least as _rules_severity_at_least
+except ImportError:  # pragma: no cover - depends on whether rules.py is present
+    _rules_active = None  # type: ignore[assignment,unused-ignore]
+    _rules_severity_at_least = None  # type: ignore[assignment,unused-ignore]
+
+
+def _sev_rank(severity: str | None) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else -1
+
+
+def _at_least(severity: str | None, threshold: str) -> bool:
+    if _rules_severity_at_least is not None and severity in SEVERITIES:
+        return bool(_rules_severity_at_least(severity, threshold))
+    return _sev_rank(severity) >= _sev_rank(threshold)
+
+
+def _active(findings: Iterable[Finding]) -> list[Finding]:
+    if _rules_active is not None:
+        return list(_rules_active(tuple(findings)))
+    return [f for f in findings if not f.ignored]
+
+
+# -- records -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One difference between the old and the new scan.
+
+    ``kind`` is "added", "removed" or "changed"; ``what`` is "cookie", "tracker" or "finding";
+    ``key`` the stable identity (``state|name|site|path`` for cookies, ``state|site`` for trackers,
+    ``rule|scenario|subject`` for findings); ``state`` the consent state (``None`` for a finding on
+    every state); ``severity`` the finding's severity (new one, or old one when removed); ``before`` /
+    ``after`` the compared record on each side (``None`` when absent); ``fields`` the names of the
+    compared fields that differ (``changed`` only).
+    """
+
+    kind: str
+    what: str
+    key: str
+    state: str | None
+    severity: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    fields: tuple[str, ...] = ()
+
+    @property
+    def escalated(self) -> bool:
+        """A finding still present whose severity went up."""
+        return (
+            self.what == "finding"
+            and self.kind == "changed"
+            and self.before is not None
+            and self.after is not None
+            and _sev_rank(self.after.get("severity")) > _sev_rank(self.before.get("severity"))
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "kind": self.kind,
+            "what": self.what,
+            "key": self.key,
+            "state": self.state,
+            "severity": self.severity,
+            "fields": list(self.fields),
+            "before": self.before,
+            "after": self.after,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Change:
+        """Reverse of :meth:`to_dict`."""
+        return cls(
+            kind=data["kind"],
+            what=data["what"],
+            key=data["key"],
+            state=data.get("state"),
+            severity=data.get("severity"),
+            before=data.get("before"),
+            after=data.get("after"),
+            fields=tuple(data.get("fields") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DiffResult:
+    """The changes from an old scan to a new one.
+
+    ``old`` / ``new`` describe each scan (site, started_at, tool_version, config_hash, title, states,
+    pages); ``changes`` are sorted findings first (highest severity first), then trackers, then
+    cookies, each by state, kind and key; ``warnings`` say why the comparison may mislead.
+    """
+
+    old: dict[str, Any]
+    new: dict[str, Any]
+    changes: tuple[Change, ...]
+    warnings: tuple[str, ...] = ()
+
+    def new_findings(self) -> tuple[Change, ...]:
+        """Findings in the new scan that the old one did not have (ignored findings never count)."""
+        return tuple(c for c in self.changes if c.what == "finding" and c.kind == "added")
+
+    def escalated_findings(self) -> tuple[Change, ...]:
+        """Findings present in both scans whose severity went up."""
+        return tuple(c for c in self.changes if c.escalated)
+
+    def count(self, what: str, kind: str) -> int:
+        """How many changes of one sort, e.g. ``count("cookie", "added")``."""
+        return sum(1 for c in self.changes if c.what == what and c.kind == kind)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (what :func:`render_json` writes)."""
+        return {
+            "diff_version": DIFF_VERSION,
+            "old": dict(self.old),
+            "new": dict(self.new),
+            "warnings": list(self.warnings),
+            "summary": {w: {k: self.count(w, k) for k in KINDS} for w in WHATS},
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DiffResult:
+        """Reverse of :meth:`to_dict` (``summary`` is derived, so it is not read back)."""
+        return cls(
+            old=dict(data.get("old") or {}),
+            new=dict(data.get("new") or {}),
+            changes=tuple(Change.from_dict(c) for c in data.get("changes") or ()),
+            warnings=tuple(data.get("warnings") or ()),
+        )
+
+
+# -- comparing ---------------------------------------------------------------------------------------------------
+
+
+def _meta(result: ScanResult) -> dict[str, Any]:
+    return {
+        "site": result.site,
+        "started_at": result.started_at,
+        "tool_version": result.tool.version if result.tool else None,
+        "config_hash": result.config_hash,
+        "title": result.title,
+        "states": sorted(result.states, key=_state_order),
+        "pages": result.pages_scanned,
+    }
+
+
+def _state_order(state: str | None) -> tuple[int, str]:
+    return (STATES.index(state), "") if state in STATES else (len(STATES), state or "")
+
+
+def _longest(values: Sequence[float | None]) -> float | None:
+    numbers = [v for v in values if v is not None]
+    return max(numbers) if numbers else None
+
+
+def _cookie_record(cookies: Sequence[Cookie]) -> dict[str, Any]:
+    cs = sorted(cookies, key=lambda c: (c.domain, c.vendor or "", c.category))
+    first = cs[0]
+    return {
+        "name": first.name,
+        "site": first.site,
+        "path": first.path,
+        "party": "third" if any(c.party == "third" for c in cs) else first.party,
+        "vendor": next((c.vendor for c in cs if c.vendor), None),
+        "category": next((c.category for c in cs if c.category != "unknown"), first.category),
+        "declared": all(c.declared for c in cs),
+        "requested_lifetime_days": _longest([c.requested_lifetime_days for c in cs]),
+        "stored_lifetime_days": _longest([c.stored_lifetime_days for c in cs]),
+        # context only, never compared
+        "domains": sorted({c.domain for c in cs}),
+        "set_by": next((c.set_by for c in cs if c.set_by), None),
+        "first_seen_page": first.first_seen_page,
+    }
+
+
+def _tracker_record(tps: Sequence[ThirdParty]) -> dict[str, Any]:
+    first = sorted(tps, key=lambda t: (t.vendor or "", t.category))[0]
+    return {
+        "site": first.site,
+        "vendor": next((t.vendor for t in tps if t.vendor), None),
+        "category": next((t.category for t in tps if t.category != "unknown"), first.category),
+        "sets_cookies": any(t.sets_cookies for t in tps),
+        "hosts": sorted({h for t in tps for h in t.hosts}),  # context only
+    }
+
+
+def _finding_record(findings: Sequence[Finding]) -> dict[str, Any]:
+    worst = sorted(findings, key=lambda f: (-_sev_rank(f.severity), f.message))[0]
+    return {
+        "rule": worst.rule,
+        "severity": worst.severity,
+        "scenario": worst.scenario,
+        "subject": worst.subject,
+        "message": worst.message,  # context only
+    }
+
+
+def _lifetime_differs(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return (a is None) != (b is None)
+    return abs(a - b) > max(LIFETIME_TOLERANCE_DAYS, LIFETIME_TOLERANCE_RATIO * max(abs(a), abs(b)))
+
+
+def _differing(before: dict[str, Any], after: dict[str, Any], fields: Sequence[str]) -> tuple[str, ...]:
+    out = []
+    for name in fields:
+        a, b = before.get(name), after.get(name)
+        if name in _LIFETIME_FIELDS:
+            if _lifetime_differs(a, b):
+                out.append(name)
+        elif a != b:
+            out.append(name)
+    return tuple(out)
+
+
+def _group(items: Iterable[Any], key: Callable[[Any], str]) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return groups
+
+
+def _compare(
+    what: str,
+    old: dict[str, dict[str, Any]],
+    new: dict[str, dict[str, Any]],
+    fields: Sequence[str],
+    state_of: Callable[[dict[str, Any]], str | None],
+) -> list[Change]:
+    changes: list[Change] = []
+    severity_of: Callable[[dict[str, Any]], str | None] = (
+        (lambda r: r.get("severity")) if what == "finding" else (lambda r: None)
+    )
+    for key in sorted(old.keys() | new.keys()):
+        a, b = old.get(key), new.get(key)
+        if a is None and b is not None:
+            changes.append(Change("added", what, key, state_of(b), severity_of(b), None, b))
+        elif b is None and a is not None:
+            changes.append(Change("removed", what, key, state_of(a), severity_of(a), a, None))
+        elif a is not None and b is not None:
+            differing = _differing(a, b, fields)
+            if differing:
+                changes.append(Change("changed", what, key, state_of(b), severity_of(b), a, b, differing))
+    return changes
+
+
+def _cookies(result: ScanResult, states: Sequence[str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for state in states:
+        groups = _group(result.states[state].cookies, lambda c: f"{c.name}|{c.site}|{c.path}")
+        for key, cookies in groups.items():
+            out[f"{state}|{key}"] = {"state": state, **_cookie_record(cookies)}
+    return out
+
+
+def _trackers(result: ScanResult, states: Sequence[str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for state in states:
+        for site, tps in _group(result.states[state].third_parties, lambda t: t.site).items():
+            out[f"{state}|{site}"] = {"state": state, **_tracker_record(tps)}
+    return out
+
+
+def _findings(result: ScanResult, states: Sequence[str]) -> dict[str, dict[str, Any]]:
+    # a finding about a state only one scan ran would look new (or gone) for no reason
+    compared = [f for f in _active(result.findings) if f.scenario in states or f.scenario not in result.states]
+    groups = _group(compared, lambda f: f"{f.rule}|{f.scenario}|{f.subject}")
+    return {key: _finding_record(fs) for key, fs in groups.items()}
+
+
+def _sort_key(change: Change) -> tuple[Any, ...]:
+    severity = -_sev_rank(change.severity) if change.what == "finding" else 0
+    return (WHATS.index(change.what), severity, _state_order(change.state), KINDS.index(change.kind), change.key)
+
+
+def _warnings(old: ScanResult, new: ScanResult, states: Sequence[str]) -> list[str]:
+    warnings = []
+    if old.site != new.site:
+        warnings.append(f"the scans are of different sites ({old.site} and {new.site}): most changes will be noise")
+    only = sorted(set(old.states) ^ set(new.states), key=_state_order)
+    if only:
+        warnings.append(
+            f"consent state(s) {', '.join(only)} scanned in only one of the scans; compared only "
+            f"{', '.join(states) or 'nothing'}"
+        )
+    if old.schema_version.split(".")[0] != new.schema_version.split(".")[0]:
+        warnings.append(f"schema versions differ ({old.schema_version} and {new.schema_version})")
+    if old.config_hash and new.config_hash and old.config_hash != new.config_hash:
+        warnings.append("the scans used different configurations (config hash differs)")
+    for label, result in (("old", old), ("new", new)):
+        if result.interrupted:
+            warnings.append(f"the {label} scan was interrupted: it may have missed cookies the other scan saw")
+    if new.pages_scanned < old.pages_scanned:
+        warnings.append(
+            f"the new scan visited fewer pages ({new.pages_scanned} against {old.pages_scanned}): "
+            "removed items may just not have been reached"
+        )
+    return warnings
+
+
+def diff_results(old: ScanResult, new: ScanResult) -> DiffResult:
+    """Compare two scans (see the module docstring for what counts as a change).
+
+    Example::
+
+        d = diff_results(load_result("baseline.json"), result)
+        if should_fail(d, "medium"): ...
+    """
+    states = sorted(set(old.states) & set(new.states), key=_state_order)
+    changes = [
+        *_compare("cookie", _cookies(old, states), _cookies(new, states), COOKIE_FIELDS, lambda r: r["state"]),
+        *_compare("tracker", _trackers(old, states), _trackers(new, states), TRACKER_FIELDS, lambda r: r["state"]),
+        *_compare(
+            "finding",
+            _findings(old, states),
+            _findings(new, states),
+            FINDING_FIELDS,
+            lambda r: r["scenario"] if r["scenario"] in STATES else None,
+        ),
+    ]
+    return DiffResult(
+        old=_meta(old),
+        new=_meta(new),
+        changes=tuple(sorted(changes, key=_sort_key)),
+        warnings=tuple(_warnings(old, new, states)),
+    )
+
+
+def gating_findings(diff: DiffResult, fail_on_new: str) -> tuple[Change, ...]:
+    """The added or escalated findings at or above ``fail_on_new`` (nothing for ``never``)."""
+    if fail_on_new not in FAIL_ON_NEW:
+        raise UsageError(f"--fail-on-new must be one of {', '.join(FAIL_ON_NEW)}, not {fail_on_new!r}")
+    if fail_on_new == "never":
+        return ()
+    return tuple(
+        c for c in diff.new_findings() + diff.escalated_findings() if _at_least(c.severity, fail_on_new)
+    )
+
+
+def should_fail(diff: DiffResult, fail_on_new: str) -> bool:
+    """True when the new scan has a finding at or above ``fail_on_new`` (low|medium|high|never) that
+    the old one did not have, or had at a lower severity. Ignored findings never fail."""
+    return bool(gating_findings(diff, fail_on_new))
+
+
+def verdict(diff: DiffResult, fail_on_new: str = "never") -> str:
+    """The one-line summary to end the run with (stderr)."""
+    new = diff.new_findings() + diff.escalated_findings()
+    others = len(diff.changes) - len(new)
+    rest = f"; {others} other change{'s' if others != 1 else ''}" if others else ""
+    if not new:
+        return f"No new findings since the baseline{rest}"
+    by_sev = [f"{n} {s}" for s in reversed(SEVERITIES) if (n := sum(c.severity == s for c in new))]
+    line = f"{len(new)} new finding{'s' if len(new) != 1 else ''} since the baseline ({', '.join(by_sev)}){rest}"
+    if fail_on_new != "never" and fail_on_new in FAIL_ON_NEW:
+        gating = len(gating_findings(diff, fail_on_new))
+        line += f"; {gating} at or above {fail_on_new}"
+    return line
+
+
+# -- rendering ---------------------------------------------------------------------------------------------------
+
+
+def _days(value: Any) -> str:
+    if value is None:
+        return "session"
+    return f"{float(value):.0f} d" if abs(float(value)) >= 1 else f"{float(value):.2f} d"
+
+
+def _show(name: str, value: Any) -> str:
+    if name in _LIFETIME_FIELDS:
+        return _days(value)
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _subject(change: Change) -> str:
+    rec = change.after or change.before or {}
+    if change.what == "cookie":
+        path = rec.get("path") or "/"
+        return f"{rec.get('name', '')} ({rec.get('site', '')}{'' if path == '/' else ' ' + path})"
+    if change.what == "tracker":
+        return str(rec.get("site", ""))
+    return f"{rec.get('rule', '')} · {rec.get('subject', '')}"
+
+
+def _detail(change: Change) -> str:
+    rec = change.after or change.before or {}
+    if change.kind == "changed" and change.before is not None and change.after is not None:
+        before, after = change.before, change.after
+        return "; ".join(f"{f.removesuffix('_days')}: {_show(f, before.get(f))} → {_show(f, after.get(f))}"
+                         for f in change.fields)
+    if change.what == "finding":
+        return f"{rec.get('severity', '')}: {rec.get('message', '')}"
+    parts = [f"{rec.get('category', 'unknown')}"]
+    if rec.get("vendor"):
+        parts.append(str(rec["vendor"]))
+    if change.what == "cookie":
+        parts.append(f"{rec.get('party', '')} party")
+        parts.append(f"lifetime {_days(rec.get('requested_lifetime_days'))}")
+        if not rec.get("declared"):
+            parts.append("not declared")
+    elif rec.get("sets_cookies"):
+        parts.append("sets cookies")
+    return ", ".join(parts)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain(text: object, limit: int = 100) -> str:
+    """Site-controlled text made safe for a terminal: no escape sequences, bidi tricks or line breaks."""
+    s = _CONTROL.sub(" ", str(text if text is not None else ""))
+    s = " ".join(s.split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _header_lines(diff: DiffResult) -> list[str]:
+    def describe(meta: dict[str, Any]) -> str:
+        return f"{meta.get('site')} at {meta.get('started_at')} (cookiescan {meta.get('tool_version')})"
+
+    return [f"old: {describe(diff.old)}", f"new: {describe(diff.new)}"]
+
+
+def render_text(diff: DiffResult, fail_on_new: str = "never") -> str:
+    """A plain-text table for the terminal (no colour, no TTY needed), ending with the verdict."""
+    lines = [_plain(x, 200) for x in _header_lines(diff)]
+    lines += [f"warning: {_plain(w, 300)}" for w in diff.warnings]
+    lines.append("")
+    if diff.changes:
+        rows = [("CHANGE", "TYPE", "STATE", "ITEM", "DETAIL")]
+        rows += [
+            (c.kind, c.what, c.state or "all", _plain(_subject(c), 60), _plain(_detail(c), 120)) for c in diff.changes
+        ]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        for row in rows:
+            lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+        lines.append("")
+    else:
+        lines.append("No changes.")
+    lines.append(verdict(diff, fail_on_new))
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _md_escape(text: object) -> str:
+    from cookiescan.report.markdown import esc
+
+    return esc(_plain(text, 1000))
+
+
+def render_markdown(diff: DiffResult, fail_on_new: str = "never") -> str:
+    """A Markdown summary (for ``$GITHUB_STEP_SUMMARY`` or a pull-request comment); site-controlled
+    text is escaped so it cannot break the table, open a code span or inject HTML."""
+    lines = ["## cookiescan: changes since the baseline", ""]
+    lines += [f"- {_md_escape(x)}" for x in _header_lines(diff)]
+    lines.append("")
+    for w in diff.warnings:
+        lines.append(f"> ⚠️ {_md_escape(w)}")
+    if diff.warnings:
+        lines.append("")
+    lines.append(f"**{_md_escape(verdict(diff, fail_on_new))}**")
+    lines.append("")
+    if diff.changes:
+        lines += ["| Change | Type | State | Item | Detail |", "|---|---|---|---|---|"]
+        for c in diff.changes[:MAX_MARKDOWN_ROWS]:
+            lines.append(
+                f"| {c.kind} | {c.what} | {c.state or 'all'} | {_md_escape(_subject(c))} | {_md_escape(_detail(c))} |"
+            )
+        if len(diff.changes) > MAX_MARKDOWN_ROWS:
+            lines += ["", f"…and {len(diff.changes) - MAX_MARKDOWN_ROWS} more changes (see the JSON diff)."]
+    else:
+        lines.append("No changes.")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(diff: DiffResult, fail_on_new: str = "never") -> str:
+    """The canonical JSON form (:meth:`DiffResult.to_dict`), with the gate's outcome when asked."""
+    data = diff.to_dict()
+    if fail_on_new != "never":
+        data["fail_on_new"] = fail_on_new
+        data["failed"] = should_fail(diff, fail_on_new)
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+FORMATS: dict[str, Callable[..., str]] = {"text": render_text, "md": render_markdown, "json": render_json}
+
+
+def render(diff: DiffResult, fmt: str, fail_on_new: str = "never") -> str:
+    """Render a diff in one of :data:`FORMATS` ("markdown" is accepted for "md")."""
+    fmt = {"markdown": "md", "txt": "text"}.get(fmt, fmt)
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown diff format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return FORMATS[fmt](diff, fail_on_new)
