@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import date
 
 from cookiescan.config import ScanConfig
 from cookiescan.errors import UsageError
@@ -34,19 +33,15 @@ def rule_options(config: ScanConfig):  # type: ignore[no-untyped-def]
         months = rules.parse_cap(config.max_lifetime)
     except ValueError as exc:
         raise UsageError(f"--max-lifetime: {exc}") from None
-    ignores = tuple(
-        rules.Ignore(rule=i.rule, subject=i.subject, reason=i.reason,
-                     until=date.fromisoformat(i.until) if i.until else None)
-        for i in config.ignores
-    )
-    return rules.RuleOptions(max_lifetime_months=months, ignores=ignores)
+    return rules.RuleOptions(max_lifetime_months=months, ignores=rules.ignores_from(config.ignores))
 
 
 def analyse(result: ScanResult, config: ScanConfig, declared_list=None) -> ScanResult:  # type: ignore[no-untyped-def]
     """Classify every observation and evaluate every rule; returns a new result with findings."""
     from cookiescan import classify, known, rules
 
-    classified = classify.classify(result, known.load(), declared_list)
-    findings = rules.evaluate(classified, declared_list, rule_options(config))
+    trackers = known.load()
+    classified = classify.classify(result, trackers, declared_list)
+    findings = rules.evaluate(classified, declared_list, rule_options(config), known=trackers)
     return replace(classified, findings=findings,
                    declared=declared_list.to_dict() if declared_list is not None else None)
