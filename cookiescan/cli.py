@@ -277,8 +277,8 @@ def _outputs(opts: dict[str, Any], site: str) -> list[tuple[Path, str]]:
     specs = [parse_output_spec(o) for o in opts.get("outputs") or ()]
     if not specs:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        base = DEFAULT_REPORTS / f"{_safe_name(site)}-{stamp}"
-        return [(base.with_suffix(".json"), "json"), (base.with_suffix(".html"), "html")]
+        stem = f"{_safe_name(site)}-{stamp}"
+        return [(DEFAULT_REPORTS / f"{stem}.json", "json"), (DEFAULT_REPORTS / f"{stem}.html", "html")]
     return [(Path(s.path), s.format) for s in specs]
 
 

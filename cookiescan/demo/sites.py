@@ -233,7 +233,9 @@ COOKIE_POLICY = """<p>Nous utilisons les cookies suivants.</p>
 <table><tr><th>Nom du cookie</th><th>Finalité</th><th>Durée de conservation</th><th>Émetteur</th></tr>
 <tr><td>session_id</td><td>Session</td><td>Session</td><td>Boutique Fixture</td></tr>
 <tr><td>cart_id</td><td>Panier</td><td>30 jours</td><td>Boutique Fixture</td></tr>
-<tr><td>lang</td><td>Langue</td><td>12 mois</td><td>Boutique Fixture</td></tr></table>
+<tr><td>lang</td><td>Langue</td><td>12 mois</td><td>Boutique Fixture</td></tr>
+<tr><td>shop_consent</td><td>Mémorise votre choix sur les cookies</td><td>6 mois</td><td>Boutique Fixture</td></tr>
+<tr><td>shop_pref</td><td>Affichage en grille ou en liste</td><td>6 mois</td><td>Boutique Fixture</td></tr></table>
 <h2>Mesure d'audience</h2>
 <table><tr><th>Nom du cookie</th><th>Finalité</th><th>Durée de conservation</th><th>Émetteur</th></tr>
 <tr><td>_ga</td><td>Mesure d'audience</td><td>13 mois</td><td>Google</td></tr>
