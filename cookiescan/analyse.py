@@ -36,12 +36,32 @@ def rule_options(config: ScanConfig):  # type: ignore[no-untyped-def]
     return rules.RuleOptions(max_lifetime_months=months, ignores=rules.ignores_from(config.ignores))
 
 
-def analyse(result: ScanResult, config: ScanConfig, declared_list=None) -> ScanResult:  # type: ignore[no-untyped-def]
-    """Classify every observation and evaluate every rule; returns a new result with findings."""
+def load_notice(config: ScanConfig, notice_html: str | None = None):  # type: ignore[no-untyped-def]
+    """The written notice from ``--notice FILE`` or the fetched HTML of ``--notice URL``."""
+    from cookiescan import notice
+
+    if not config.notice:
+        return None
+    if config.notice.startswith(("http://", "https://")):
+        return notice.read_notice(notice_html, config.notice) if notice_html is not None else None
+    return notice.load_notice(config.notice)
+
+
+def analyse(result: ScanResult, config: ScanConfig, declared_list=None, notice_obj=None) -> ScanResult:  # type: ignore[no-untyped-def]
+    """Classify every observation and evaluate every rule (and, with a written notice, check the site
+    against its promises); returns a new result with findings."""
     from cookiescan import classify, known, rules
 
     trackers = known.load()
+    options = rule_options(config)
     classified = classify.classify(result, trackers, declared_list)
-    findings = rules.evaluate(classified, declared_list, rule_options(config), known=trackers)
-    return replace(classified, findings=findings,
-                   declared=declared_list.to_dict() if declared_list is not None else None)
+    findings = list(rules.evaluate(classified, declared_list, options, known=trackers))
+    if notice_obj is not None:
+        from cookiescan import notice
+
+        cap_days = rules.max_month_span_days(options.max_lifetime_months)
+        extra = notice.notice_findings(classified, notice_obj, trackers, cap_days=cap_days)
+        findings = list(rules.merge_findings(findings, extra, options))
+    return replace(classified, findings=tuple(findings),
+                   declared=declared_list.to_dict() if declared_list is not None else None,
+                   notice=notice_obj.to_dict() if notice_obj is not None else None)

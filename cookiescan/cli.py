@@ -7,6 +7,7 @@ Exit codes: 0 nothing at or above --fail-on · 1 findings at or above it · 2 co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
@@ -155,7 +156,10 @@ def _scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--budget", "scan_budget", type=click.FloatRange(1, None), default=None,
                      help="Whole-scan time budget in seconds; pages after it are recorded as skipped."),
         click.option("--declared", type=click.Path(dir_okay=False), help="Declared cookie list (CSV, YAML, JSON)."),
-        click.option("--declared-from", metavar="URL", help="Read the declared list from the site's cookie-policy page."),
+        click.option("--declared-from", metavar="URL",
+                     help="Read the declared list from the site's cookie-policy page."),
+        click.option("--notice", metavar="URL|FILE",
+                     help="A written cookie notice (web page or local .html/.txt) to hold the site to."),
         click.option("--max-lifetime", default=None, metavar="DURATION", help="Lifetime cap [13months]."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="Config file (default: ./cookiescan.yml if present)."),
@@ -244,7 +248,7 @@ def build_config(urls: tuple[str, ...], opts: dict[str, Any]):  # type: ignore[n
         ignore_https_errors=bool(opts.get("ignore_https_errors")), headless=not opts.get("headful"),
         show_values=bool(pick("show_values", default=False)),
         consent=ConsentSelectors(**{k: consent.get(k) for k in ("accept", "reject", "settings")}),
-        declared=declared, declared_from=declared_from,
+        declared=declared, declared_from=declared_from, notice=_notice_option(pick("notice")),
         max_lifetime=str(pick("max_lifetime", default="13months")),
         fail_on=opts.get("fail_on") or data.get("fail_on") or "high",
         ignores=ignores_from(data.get("ignore") or []),
@@ -264,6 +268,18 @@ def build_config(urls: tuple[str, ...], opts: dict[str, Any]):  # type: ignore[n
 
     rule_options(config)  # validates --max-lifetime before any browser starts
     return config
+
+
+def _notice_option(value: str | None) -> str | None:
+    from cookiescan.config import validate_url
+
+    if not value:
+        return None
+    if value.startswith(("http://", "https://")):
+        return validate_url(value, "--notice URL")
+    if not Path(value).is_file():
+        raise UsageError(f"--notice: no such file or URL: {value}", hint="give https://… or a local .html/.txt file")
+    return value
 
 
 def _safe_name(text: str) -> str:
@@ -286,7 +302,7 @@ def run_scan(config: Any, opts: dict[str, Any], *, extra_routes: Any = None) -> 
     """Run the scan, analyse, write every output (even when interrupted), print the verdict; return
     the exit code."""
     from cookiescan import progress as progress_mod
-    from cookiescan.analyse import analyse, load_declared
+    from cookiescan.analyse import analyse, load_declared, load_notice
     from cookiescan.party import site_of_url
     from cookiescan.report import ReportOptions, write
 
@@ -313,7 +329,15 @@ def run_scan(config: Any, opts: dict[str, Any], *, extra_routes: Any = None) -> 
                 declared_list = load_declared(config, html)
             except CookiescanError as exc:
                 click.echo(f"Warning: {exc.message}", err=True)
-    result = analyse(result, config, declared_list)
+    notice_obj = None
+    if config.notice:
+        try:
+            notice_obj = load_notice(config, scanner.notice_html)
+        except CookiescanError as exc:
+            click.echo(f"Warning: {exc.message}", err=True)
+        if notice_obj is None:
+            click.echo(f"Warning: could not load the cookie notice {config.notice}", err=True)
+    result = analyse(result, config, declared_list, notice_obj)
     if interrupted:
         from dataclasses import replace
 
@@ -353,20 +377,16 @@ async def _run_interruptibly(scanner: Any) -> bool:
         task.cancel()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix
             loop.add_signal_handler(sig, _cancel)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
-            pass
     try:
         await task
     except asyncio.CancelledError:
         stop = True
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover
-                pass
     if stop:
         click.echo("Interrupted: writing what was scanned so far.", err=True)
     return stop
@@ -447,6 +467,7 @@ def demo(**opts: Any) -> None:
         opts = dict(opts)
         opts["browser_args"] = (*web.browser_args, *(opts.get("browser_args") or ()))
         opts["declared_from"] = f"https://{SHOP}/cookies"
+        opts["notice"] = f"https://{SHOP}/mentions"
         opts["title"] = opts.get("title") or "cookiescan demo: Boutique Fixture"
         opts.setdefault("fail_on", "high")
         config = build_config((f"https://{SHOP}/",), opts)

@@ -71,6 +71,7 @@ class ScanConfig:
     consent: ConsentSelectors = ConsentSelectors()
     declared: str | None = None  # file path
     declared_from: str | None = None  # URL of a cookie-policy page
+    notice: str | None = None  # URL or local file of a written cookie notice
     max_lifetime: str = "13months"
     fail_on: str = "high"
     ignores: tuple[IgnoreEntry, ...] = ()
@@ -153,7 +154,7 @@ FILE_KEYS = {
     "urls", "sitemap", "consent_states", "max_pages", "depth", "include", "exclude", "respect_robots",
     "first_party", "concurrency", "page_timeout", "settle_max", "scan_budget", "browser", "browser_args",
     "show_values", "consent", "declared", "declared_from", "max_lifetime", "fail_on", "ignore", "title",
-    "description", "user_agent", "output",
+    "description", "user_agent", "output", "notice",
 }
 CONSENT_KEYS = {"accept", "reject", "settings"}
 IGNORE_KEYS = {"rule", "subject", "reason", "until"}

@@ -178,6 +178,7 @@ class Vendor:
 class _CookieEntry:
     info: CookieInfo
     domains: tuple[str, ...]
+    third_party_only: bool = False
 
 
 def _bare(domain: str) -> str:
@@ -256,6 +257,7 @@ class KnownTrackers:
                     source=c["source"],
                 ),
                 tuple(_bare(d) for d in c.get("domains", ())),
+                bool(c.get("third_party_only", False)),
             )
             cs, ci = (self._prefix, self._prefix_ci) if c["pattern"] else (self._exact, self._exact_ci)
             cs.setdefault(c["name"], []).append(entry)
@@ -279,6 +281,10 @@ class KnownTrackers:
             or self._longest_prefix(name, self._prefix)
             or self._longest_prefix(name.casefold(), self._prefix_ci)
         )
+        if candidates and domain:
+            # entries that only exist on the vendor's own domain do not claim a same-named cookie elsewhere
+            suffixes = set(_suffixes(_host_of(domain)))
+            candidates = [e for e in candidates if not e.third_party_only or suffixes.intersection(e.domains)]
         if not candidates:
             return None
         return self._pick(candidates, domain).info

@@ -260,6 +260,7 @@ class ScanResult:
     description: str | None = None
     interrupted: bool = False
     declared: dict[str, Any] | None = None  # the declared list used, in its dict form
+    notice: dict[str, Any] | None = None  # what the written cookie notice promises (cookiescan.notice)
 
     # -- convenience ---------------------------------------------------------------------------
     @property

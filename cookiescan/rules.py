@@ -996,6 +996,12 @@ RULE_INFO: dict[str, RuleInfo] = {
 # --------------------------------------------------------------------------------------------
 
 
+def merge_findings(findings: Iterable[Finding], extra: Iterable[Finding], options: RuleOptions) -> tuple[Finding, ...]:
+    """Add findings from another checker (e.g. the written-notice checks) to ``evaluate``'s output:
+    the ignore entries are applied to them and the whole list is put back in the report order."""
+    return tuple(sorted([*findings, *_apply_ignores(extra, options)], key=_sort_key))
+
+
 def _sort_key(f: Finding) -> tuple[Any, ...]:
     return (
         -_SEVERITY_RANK.get(f.severity, -1),

@@ -228,6 +228,7 @@ class Scanner:
         self.final: ScanResult | None = None
         self.seed_error: SeedUnreachableError | None = None
         self.policy_html: str | None = None
+        self.notice_html: str | None = None
         self._sem = asyncio.Semaphore(max(1, config.concurrency))
         self._deadline = (time.monotonic() + config.scan_budget) if config.scan_budget else None
 
@@ -327,6 +328,8 @@ class Scanner:
                 sitemap_pages = await self._read_sitemaps(page, cfg.sitemap or origin + "/sitemap.xml")
             if cfg.declared_from:
                 self.policy_html = await self._fetch_html(page, cfg.declared_from)
+            if cfg.notice and cfg.notice.startswith(("http://", "https://")):
+                self.notice_html = await self._fetch_html(page, cfg.notice)
         finally:
             with contextlib.suppress(Exception):
                 await ctx.close()

@@ -256,6 +256,9 @@ def build_cookies(
                 "pattern": pattern,
                 "domains": domains_in(row["Domain"]),
                 "source": source,
+                # OCD marks cookies that only ever live on the vendor's own domain: a first-party
+                # cookie that happens to share the name ("lang") is not that vendor's
+                **({"third_party_only": True} if "3rd party" in row["Domain"].lower() else {}),
             }
         )
     used = set(necessary_platforms) | set(platform_overrides)
@@ -284,6 +287,7 @@ def build_cookies(
                 "pattern": bool(o.get("pattern", first.get("pattern", False))),
                 "domains": sorted(as_list(o["domains"])) if "domains" in o else first.get("domains", []),
                 "source": OVERRIDES,
+                **({"third_party_only": True} if o.get("third_party_only") else {}),  # overrides say it themselves
             }
         )
     if len({(c["name"], c["vendor"]) for c in result}) != len(result):

@@ -309,3 +309,12 @@ def test_shipped_json_is_what_the_build_script_produces(tmp_path: Path) -> None:
         assert (tmp_path / name).read_text(encoding="utf-8") == shipped.joinpath(name).read_text(
             encoding="utf-8"
         ), f"{name} is stale: run scripts/build_known_trackers.py"
+
+
+def test_vendor_only_cookie_names_do_not_claim_first_party_cookies() -> None:
+    """Regression: the shop's own `lang` cookie was classified as LinkedIn's (OCD lists `lang` on
+    linkedin.com, '3rd party'), which made the notice check report LinkedIn as an unnamed vendor."""
+    k = known.load()
+    assert k.cookie("lang", "shop-fixture.com") is None
+    assert k.cookie("lang", ".linkedin.com") is not None
+    assert k.cookie("_fbp", "shop-fixture.com") is not None  # set by Meta's script on the site's own domain

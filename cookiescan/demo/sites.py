@@ -182,6 +182,10 @@ def shop(req: Request) -> Response | None:
         return _resp(page("Contact", '<p>Écrivez-nous : <a href="mailto:contact@shop-fixture.com">contact</a></p>'))
     if p == "/cookies":
         return _resp(page("Politique cookies", COOKIE_POLICY))
+    if p == "/mentions":
+        return _resp(page("Confidentialité", NOTICE_FR))
+    if p == "/en/notice":
+        return _resp(page("Privacy notice", NOTICE_EN))
     if p == "/sitemap-only":
         return _resp(page("Page du plan de site", "<p>Aucun lien ne mène ici : seul sitemap.xml la cite.</p>"))
     if p == "/calendar":
@@ -241,6 +245,25 @@ COOKIE_POLICY = """<p>Nous utilisons les cookies suivants.</p>
 <tr><td>_ga</td><td>Mesure d'audience</td><td>13 mois</td><td>Google</td></tr>
 <tr><td>_ga_*</td><td>Mesure d'audience</td><td>13 mois</td><td>Google</td></tr>
 <tr><td>_hjSessionUser_*</td><td>Mesure d'audience</td><td>1 an</td><td>Hotjar</td></tr></table>"""
+
+# Written notices (prose, no table), in the style of real French notices: what the site promises.
+NOTICE_FR = """<h2>1. Qui traite vos données ?</h2>
+<p>La Boutique Fixture est responsable des traitements décrits ci-dessous.</p>
+<h2>2. Mesure d'audience</h2>
+<p>Pour comprendre comment notre site est utilisé, nous faisons appel à des sous-traitants de mesure
+d'audience : Google Analytics et Hotjar. Nous utilisons aussi New Relic pour surveiller les performances.</p>
+<h2>3. Durée de conservation</h2>
+<p>Les cookies déposés sur votre terminal ne sont jamais conservés plus de 13 mois.
+Les données collectées sont conservées 25 mois au maximum.</p>
+<h2>4. Vos choix</h2>
+<p>Si vous refusez, un cookie de refus est déposé pour mémoriser votre choix pendant 6 mois.
+Vous pouvez modifier vos choix à tout moment depuis le lien « Cookies » en bas de page.</p>"""
+
+NOTICE_EN = """<h2>Cookies and similar technologies</h2>
+<p>We use advertising cookies from Meta (Facebook pixel) to measure our campaigns, and Google to measure
+our audience.</p>
+<p>No cookie is kept for longer than 12 months.</p>
+<p>When you decline, we store your choice so that we do not ask again.</p>"""
 
 # -- third parties ----------------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """Facts every report format words the same way: the verdict, severity counts, rule titles,
 lifetimes in plain units, state names and value redaction.
 
-Rule titles and explanations come from :data:`cookiescan.rules.RULE_INFO` when that module is
-importable; the reports still render (with the rule id as title) when it is not.
+Rule titles and explanations come from :data:`cookiescan.rules.RULE_INFO` and, for the rules that hold a
+site to its written cookie notice, :data:`cookiescan.notice.NOTICE_RULE_INFO`, when those modules are
+importable; the reports still render (with the rule id as title) when they are not.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ STATE_LABELS = {
     "accept": "After accept all",
     "reject": "After reject all",
     "all": "All states",
+    "notice": "In the notice",
 }
-STATE_SHORT = {"before": "Before", "accept": "Accept", "reject": "Reject", "all": "All states"}
+STATE_SHORT = {"before": "Before", "accept": "Accept", "reject": "Reject", "all": "All states", "notice": "Notice"}
 SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}  # low < medium < high
 DAYS_PER_MONTH = 30.44  # calendar month (RULES.md: 13 months ≈ 395–396 days)
 DEFAULT_CAP_MONTHS = 13
@@ -49,25 +51,43 @@ def ordered_states(result: ScanResult) -> list[str]:
     return known + sorted(s for s in result.states if s not in STATES)
 
 
-def _rules_module() -> Any:
+def _module(name: str) -> Any:
     try:  # late: written in parallel, optional for the reports
-        return importlib.import_module("cookiescan.rules")
+        return importlib.import_module(name)
     except Exception:  # any failure there must not stop a report from rendering
         return None
 
 
+def _rules_module() -> Any:
+    return _module("cookiescan.rules")
+
+
+def _info_table(module: str, attr: str) -> dict[str, Any]:
+    table = getattr(_module(module), attr, None)
+    return table if isinstance(table, dict) else {}
+
+
+def _field(info: Any, name: str) -> str:
+    value = info.get(name) if isinstance(info, dict) else getattr(info, name, None)
+    return str(value or "")
+
+
 def rule_info(rule_id: str, severity: str = "medium") -> RuleView:
-    """Title, explanation and legal basis of a rule; the id itself when the rule is unknown."""
-    rules = _rules_module()
-    info = getattr(rules, "RULE_INFO", {}).get(rule_id) if rules is not None else None
+    """Title, explanation and legal basis of a rule; the id itself when the rule is unknown.
+
+    Looked up in ``rules.RULE_INFO`` (records), then ``notice.NOTICE_RULE_INFO`` (plain dicts).
+    """
+    info = _info_table("cookiescan.rules", "RULE_INFO").get(rule_id)
+    if info is None:
+        info = _info_table("cookiescan.notice", "NOTICE_RULE_INFO").get(rule_id)
     if info is None:
         return RuleView(rule_id, rule_id, severity, "", "")
     return RuleView(
         id=rule_id,
-        title=str(getattr(info, "title", "") or rule_id),
-        severity=str(getattr(info, "severity", "") or severity),
-        explanation=str(getattr(info, "explanation", "") or ""),
-        legal_basis=str(getattr(info, "legal_basis", "") or ""),
+        title=_field(info, "title") or rule_id,
+        severity=_field(info, "severity") or severity,
+        explanation=_field(info, "explanation"),
+        legal_basis=_field(info, "legal_basis"),
     )
 
 
