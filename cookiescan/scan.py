@@ -55,6 +55,7 @@ UNREACHABLE = ("ERR_NAME_NOT_RESOLVED", "ERR_CONNECTION_REFUSED", "ERR_ADDRESS_U
                "ERR_CONNECTION_TIMED_OUT", "ERR_CERT_", "ERR_SSL_", "ERR_BAD_SSL", "ERR_INTERNET_DISCONNECTED",
                "ERR_CONNECTION_RESET", "ERR_CONNECTION_CLOSED", "ERR_EMPTY_RESPONSE", "ERR_TIMED_OUT")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+BANNER_AGAIN = "consent banner shown again after the choice"
 
 
 def utcnow() -> str:
@@ -526,6 +527,13 @@ class Scanner:
         if consent:
             run.banner = await self._consent(page, state)
         settle_ms, settled = await settle(page, ctx, rec, quiet=cfg.settle_quiet, bound=cfg.settle_max)
+        if not consent and state in ("accept", "reject") and run.banner is not None and run.banner.succeeded:
+            # a banner that comes back on the next pages means the choice was not remembered
+            with contextlib.suppress(Exception):
+                from cookiescan.consent import read_layer
+
+                if (await asyncio.wait_for(read_layer(page), 5)).found:
+                    notes.append(BANNER_AGAIN)
         links: list[str] = []
         if discover and task.depth < cfg.depth + 1:
             with contextlib.suppress(Exception):

@@ -52,3 +52,20 @@ async def test_english_notice_against_the_shop(web, chromium_path, browser) -> N
     assert ("undeclared-vendor", "Hotjar") in found
     assert not any(rule == "undeclared-vendor" and subject in ("Meta", "Google Analytics") for rule, subject in found)
     assert ("notice-lifetime-broken", "_ga") in found
+
+
+async def test_refusal_not_remembered_when_the_banner_comes_back(web, chromium_path, browser) -> None:
+    from tests.fixtures import deploy
+
+    config = fixture_config(web, chromium_path, urls=(f"https://{deploy.FORGETFUL}/",), states=("before", "reject"),
+                            notice=f"https://{deploy.FORGETFUL}/notice", use_sitemap=False, settle_max=2.0,
+                            include=(r"/(next)?$",))
+    scanner = Scanner(config, session=browser)
+    result = await scanner.run()
+    reject = result.states["reject"]
+    assert reject.banner is not None and reject.banner.succeeded
+    nxt = next(p for p in reject.pages if p.url.endswith("/next"))
+    assert any("shown again" in n for n in nxt.notes)
+    notice_obj = load_notice(config, scanner.notice_html)
+    analysed = analyse(result, config, None, notice_obj)
+    assert "refusal-not-remembered" in {f.rule for f in analysed.findings}
