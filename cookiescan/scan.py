@@ -605,31 +605,39 @@ async def settle(page: Page, ctx: BrowserContext, rec: VisitRecorder, *, quiet: 
     ``setTimeout`` (100 ms–5 s) still pending in the page, so "set a cookie after 2 s" is caught.
     Returns (milliseconds waited, whether quiet was reached)."""
     t0 = time.monotonic()
-    last_sig: int | None = None
-    sig: int | None
+
+    async def jar_signature() -> int | None:
+        try:
+            return hash(tuple(sorted((c["name"], c["domain"], c.get("value", "")) for c in await ctx.cookies())))
+        except Exception:
+            return None
+
+    # cheap checks first (event timestamps kept by the collectors); the browser is asked about
+    # timers and the jar only once the network has gone quiet, so parallel visits stay cheap
+    last_sig = await jar_signature()
     last_change = t0
     while True:
         now = time.monotonic()
         if now - t0 >= bound:
             return int((now - t0) * 1000), False
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.15)
         now = time.monotonic()
-        try:
-            sig = hash(tuple(sorted((c["name"], c["domain"], c.get("value", "")) for c in await ctx.cookies())))
-        except Exception:
-            sig = last_sig
-        if sig != last_sig:
-            last_sig, last_change = sig, now
-        inflight = [t for t in rec.inflight.values() if now - t < hung_after]
-        timers = 0.0
+        if any(now - t < hung_after for t in rec.inflight.values()):
+            continue
+        if now - max(rec.last_activity, rec.last_cookie, last_change) < quiet:
+            continue
         try:
             timers = float(await asyncio.wait_for(
                 page.evaluate("() => window.__cookiescanTimersDue ? window.__cookiescanTimersDue() : 0"), 1))
         except Exception:
             timers = 0.0
-        quiet_since = max(last_change, rec.last_activity, rec.last_cookie)
-        if not inflight and timers <= 0 and now - quiet_since >= quiet:
-            return int((now - t0) * 1000), True
+        if timers > 0:
+            continue
+        sig = await jar_signature()
+        if sig != last_sig:
+            last_sig, last_change = sig, time.monotonic()
+            continue
+        return int((time.monotonic() - t0) * 1000), True
 
 
 def _tool_info() -> ToolInfo:
