@@ -559,6 +559,22 @@ def diff(old_json: str, new_json: str, fail_on_new: str, fmt: str, **opts: Any) 
     sys.exit(EXIT_FINDINGS if cdiff.should_fail(d, fail_on_new) else EXIT_OK)
 
 
+# -- schema ------------------------------------------------------------------------------------------------------
+
+@main.command()
+@handle_errors
+def schema() -> None:
+    """Print the JSON Schema of the JSON result (for validating results in other tools).
+
+    \b
+    Example:
+      cookiescan schema > cookiescan-result.schema.json
+    """
+    from cookiescan.schema import schema_json
+
+    click.echo(schema_json())
+
+
 # -- doctor ------------------------------------------------------------------------------------------------------
 
 @main.command()
