@@ -669,3 +669,127 @@ def big_result(n_pages: int = 200, n_cookies: int = 5000) -> ScanResult:
         skipped=tuple(SkippedPage(f"https://www.shop.example/s/{i}", "max-pages") for i in range(500)),
         findings=findings,
     )
+
+
+XSS_NOTICE = 'Nous utilisons Google Analytics et Hotjar <img src=z onerror=alert("notice")> pour la mesure.'
+NOTICE_SOURCE = "https://www.shop.example/cookies"
+LONG_PAGES = tuple(f"https://www.shop.example/p/{i}" for i in range(19))
+
+
+def _notice_ev(sentence: str | None, position: int | None) -> dict[str, object]:
+    return {"notice_source": NOTICE_SOURCE, "notice_sentence": sentence, "notice_position": position}
+
+
+def notice_dict(*, vendors: bool = True) -> dict[str, object]:
+    """A ``Notice.to_dict()`` of the shop's written notice (French), or one naming no vendor."""
+    lifetime = "Les cookies ne sont pas conservés plus de 13 mois à compter de leur dépôt."
+    data = "Les données statistiques sont conservées pendant 25 mois au maximum."
+    refusal = "Si vous refusez, un cookie de refus est déposé afin de ne pas vous reposer la question."
+    criteo = "Nos partenaires publicitaires, dont Criteo, peuvent déposer des cookies."
+    named = [
+        {"vendor": "Google Analytics", "matched": "Google Analytics", "evidence": {"sentence": XSS_NOTICE, "position": 4}},
+        {"vendor": "Hotjar", "matched": "Hotjar", "evidence": {"sentence": XSS_NOTICE, "position": 4}},
+        {"vendor": "Criteo", "matched": "Criteo", "evidence": {"sentence": criteo, "position": 7}},
+    ]
+    return {
+        "source": NOTICE_SOURCE,
+        "language": "fr",
+        "vendors": named if vendors else [],
+        "lifetimes": [
+            {"days": 395.72, "text": "plus de 13 mois", "scope": "cookies", "evidence": {"sentence": lifetime, "position": 9}},
+            {"days": 761.0, "text": "pendant 25 mois au maximum", "scope": "data", "evidence": {"sentence": data, "position": 10}},
+        ],
+        "refusal_cookie": {"sentence": refusal, "position": 12},
+        "categories": [
+            {"category": "functional", "evidence": {"sentence": "Certains cookies conservent votre panier.", "position": 2}},
+            {"category": "analytics", "evidence": {"sentence": XSS_NOTICE, "position": 4}},
+        ],
+        "notes": [] if vendors else ["no vendors recognised"],
+        "cookie_promise_days": 395.72,
+    }
+
+
+def notice_findings(*, vendors: bool = True) -> tuple[Finding, ...]:
+    """What cookiescan.notice.notice_findings would say about the shop against :func:`notice_dict`."""
+    n = notice_dict(vendors=vendors)
+    lifetime = n["lifetimes"][0]["evidence"]  # type: ignore[index]
+    refusal = n["refusal_cookie"]
+    out = [
+        Finding(
+            "notice-lifetime-broken",
+            "medium",
+            "all",
+            "_ga",
+            "Cookie _ga asks to live 730 days but the notice promises “plus de 13 mois” (395.72 days).",
+            {
+                "name": "_ga",
+                "domain": ".shop.example",
+                "party": "first",
+                "vendor": "Google Analytics",
+                "category": "analytics",
+                "states": ["before", "accept"],
+                "pages": list(LONG_PAGES),
+                "requested_lifetime_days": 730.0,
+                "judged_lifetime_days": 730.0,
+                "promised_days": 395.72,
+                "promise_text": "plus de 13 mois",
+                "allowed_days": 415.506,
+                **_notice_ev(lifetime["sentence"], lifetime["position"]),
+            },
+        ),
+        Finding(
+            "refusal-not-remembered",
+            "medium",
+            "reject",
+            "banner",
+            "The notice says a cookie records the refusal, but after clicking reject no cookie that could hold "
+            f"the choice was stored. The banner showed again on {HOME}products.",
+            {
+                "banner_page": HOME,
+                "cmp": "Didomi",
+                "reject_state_cookies": ["IDE", "PHPSESSID"],
+                "banner_shown_again_on": [f"{HOME}products"],
+                **_notice_ev(refusal["sentence"], refusal["position"]),  # type: ignore[index]
+            },
+        ),
+    ]
+    if vendors:
+        out += [
+            Finding(
+                "undeclared-vendor",
+                "medium",
+                "all",
+                "Meta Pixel",
+                "Meta Pixel (marketing) was seen in the accept state(s) but the cookie notice never names it; "
+                "it names Google Analytics, Hotjar, Criteo.",
+                {
+                    "vendor": "Meta Pixel",
+                    "company": "Meta",
+                    "category": "marketing",
+                    "states": ["accept"],
+                    "domains": ["facebook.net", "shop.example"],
+                    "cookies": ["_fbp"],
+                    "pages": list(LONG_PAGES[:10]),
+                    "named_vendors": ["Google Analytics", "Hotjar", "Criteo"],
+                    **_notice_ev(XSS_NOTICE, 4),
+                },
+            ),
+            Finding(
+                "notice-vendor-unused",
+                "low",
+                "all",
+                "Criteo",
+                "The cookie notice names Criteo but no vendor Criteo was seen on any scanned page in any state.",
+                {"vendor": "Criteo", "kind": "vendor", "matched": "Criteo", **_notice_ev(n["vendors"][2]["evidence"]["sentence"], 7)},  # type: ignore[index]
+            ),
+        ]
+    return tuple(out)
+
+
+def make_notice_result(base_dir: Path, *, vendors: bool = True) -> ScanResult:
+    """:func:`make_result` checked against a written notice (with its findings); ``vendors=False`` gives
+    a notice naming no recognisable vendor."""
+    from dataclasses import replace
+
+    result = make_result(base_dir)
+    return replace(result, findings=result.findings + notice_findings(vendors=vendors), notice=notice_dict(vendors=vendors))

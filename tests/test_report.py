@@ -13,13 +13,16 @@ from pathlib import Path
 
 import pytest
 from report_factory import (
+    LONG_PAGES,
     SECRET_VALUE,
     XSS_BUTTON,
     XSS_NAME,
+    XSS_NOTICE,
     XSS_TITLE,
     XSS_URL,
     XSS_VALUE,
     big_result,
+    make_notice_result,
     make_result,
     tiny_png,
 )
@@ -156,6 +159,7 @@ SECTIONS = [
     "Ignored findings",
     "Cookie inventory",
     "Declared vs observed",
+    "What the notice promises vs what the site does",
     "Third parties",
     "Iframes",
     "Local and session storage",
@@ -168,7 +172,7 @@ SECTIONS = [
 def test_html_has_every_section_and_the_verdict(result: ScanResult, tmp_path: Path) -> None:
     page = html_of(result, tmp_path)
     for heading in SECTIONS:
-        assert re.search(r"<h[234][^>]*>(?:<span[^>]*>\d</span>)?" + re.escape(heading), page), heading
+        assert re.search(r"<h[234][^>]*>(?:<span[^>]*>\d+</span>)?" + re.escape(heading), page), heading
     v = verdict(result)
     assert v.startswith("5 high, 6 medium, 1 low findings on 4 pages in 3 consent states")
     assert htmllib.escape(v, quote=False) in page
@@ -421,3 +425,127 @@ def test_rule_info_is_used_when_the_rules_module_has_it(
     assert "Silence is refusal: &lt;nothing&gt; may be stored" in page
     assert "ePrivacy art. 5(3); CNIL 2020-091 §2" in page
     assert "Non-necessary cookie before consent" in render(result, "md")
+
+
+# -- the written notice ----------------------------------------------------------------------------
+
+
+def _section(page: str, section_id: str) -> str:
+    m = re.search(rf'<section class="block" id="{section_id}".*?</section>', page, flags=re.S)
+    assert m is not None, section_id
+    return m.group(0)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
+
+
+def test_notice_section_sentence_by_sentence(tmp_path: Path) -> None:
+    """Guards the notice section: each vendor, promise and the refusal sentence with its verdict, escaped."""
+    page = html_of(make_notice_result(tmp_path), tmp_path)
+    assert '<a href="#notice">' in page
+    sec = _section(page, "notice")
+    assert XSS_NOTICE not in page  # the hostile sentence never appears raw
+    assert _esc(XSS_NOTICE) in sec
+    # vendors named, with the words matched and the verdict
+    assert "Google Analytics" in sec and "Hotjar" in sec
+    assert re.search(r"Criteo</strong>.*?Never observed", sec, flags=re.S)
+    assert re.search(r"Hotjar</strong>.*?Observed</span>\s*<span class=\"states\">in After accept all", sec, flags=re.S)
+    # the cookie-wide lifetime promise, broken by _ga; the data promise is not judged
+    assert "ne sont pas conservés plus de 13 mois" in sec and "Broken by 1 cookie" in sec
+    assert re.search(r'class="cname">_ga</span> 2 y \(730 d\)', sec)
+    assert "Not judged: it limits how long the collected data is kept" in sec
+    # the refusal promise and its verdict
+    assert "un cookie de refus est déposé" in sec and "✗ Broken" in sec
+    # vendors seen but never named, with compact evidence; purposes listed
+    assert "Meta Pixel" in sec and "_fbp" in sec and "and 7 more" in sec
+    assert "cat-functional" in sec and "cat-analytics" in sec
+    assert "No vendor recognised" not in sec
+    # the notice rules' titles and legal basis come from notice.NOTICE_RULE_INFO
+    assert "Cookie outlives the notice&#39;s promise" in page or "Cookie outlives the notice's promise" in page
+    assert "Vendor not named in the notice" in page and "GDPR art. 4(11), 7 and 13(1)(e)" in page
+
+
+def test_notice_without_recognised_vendors_says_so(tmp_path: Path) -> None:
+    """Guards the "no vendors recognised" note: an explicit callout, never silence."""
+    result = make_notice_result(tmp_path, vendors=False)
+    sec = _section(html_of(result, tmp_path), "notice")
+    assert 'class="callout warn"' in sec and "No vendor recognised in the notice." in sec
+    assert "no vendors recognised" in sec
+    assert "Seen, never named: not checked" in sec
+    md = render(result, "md")
+    assert "**No vendor recognised in the notice:**" in md
+    assert "| Tracking vendors seen but not named | not checked |" in md
+
+
+def test_no_notice_is_one_line(result: ScanResult, tmp_path: Path) -> None:
+    assert getattr(result, "notice", None) is None
+    sec = _section(html_of(result, tmp_path), "notice")
+    assert "No written cookie notice was given" in sec
+    assert "<table" not in sec and "callout" not in sec
+    assert "### Cookie notice" not in render(result, "md")
+
+
+def test_markdown_notice_block(tmp_path: Path) -> None:
+    md = render(make_notice_result(tmp_path), "md")
+    block = md.split("### Cookie notice", 1)[1].split("###", 1)[0]
+    assert "| Vendors named | 3 (1 never seen) |" in block
+    assert "| Tracking vendors seen but not named | 1 |" in block
+    assert "**broken by 1 cookie**" in block and "| Refusal remembered by a cookie | **broken** |" in block
+    assert "<img" not in md
+
+
+def test_long_evidence_lists_collapse(tmp_path: Path) -> None:
+    """Guards compact evidence: 19 pages show as 3 + "and 16 more", the full list kept in a <details>."""
+    page = html_of(make_notice_result(tmp_path), tmp_path)
+    findings = _section(page, "findings")
+    m = re.search(r'<span class="preview">(.*?)</span>\s*<details class="more"><summary>and 16 more</summary>(.*?)</details>',
+                  findings, flags=re.S)
+    assert m is not None
+    assert m.group(1).count('class="item"') == 3
+    full = re.findall(r"<li>(.*?)</li>", m.group(2))
+    assert full == list(LONG_PAGES)
+
+
+def test_declared_entry_is_a_short_key_value_list() -> None:
+    rows = html_writer.evidence_rows(
+        {
+            "declared": {
+                "name": "_ga", "pattern": False, "domain": None, "category": "analytics",
+                "category_text": "Mesure d'audience", "lifetime_days": 395.72, "lifetime_text": "13 mois",
+                "provider": "Google", "source": "https://shop.example/cookies#table 2 row 1",
+                "extra": {"Finalité": "Mesure d'audience"},
+            },
+            "name": "_ga",
+            "in_jar": True,
+            "vendor": None,
+            "pages": ["https://a.example/1", "https://a.example/2"],
+        },
+        show_values=False,
+        subject="_ga",
+    )
+    assert [r.label for r in rows] == ["Declared entry", "Pages"]
+    assert rows[0].pairs == [
+        ("name", "_ga"),
+        ("category", "analytics (Mesure d'audience)"),
+        ("lifetime", "13 mois (396 d)"),
+        ("provider", "Google"),
+        ("source", "https://shop.example/cookies#table 2 row 1"),
+    ]
+    assert rows[1].more == 0 and rows[1].text == "https://a.example/1, https://a.example/2"
+
+
+def test_compact_evidence_stays_escaped(tmp_path: Path) -> None:
+    hostile = [f"https://www.shop.example/{i}?q=<script>x</script>" for i in range(6)]
+    result = make_result(tmp_path)
+    result = replace(
+        result,
+        findings=(
+            Finding("pre-consent-cookie", "high", "before", "x", "m",
+                    {"pages": hostile, "declared": {"name": XSS_NAME, "provider": XSS_TITLE}}),
+        ),
+    )
+    page = html_of(result, tmp_path)
+    assert "<script>x</script>" not in page and XSS_NAME not in page
+    assert page.count("&lt;script&gt;x&lt;/script&gt;") >= 6
+    assert _esc(XSS_NAME) in page

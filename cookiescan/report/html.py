@@ -60,7 +60,21 @@ EVIDENCE_LABELS = {
     "declared_entry": "Declared entry",
     "requests": "Requests",
     "first_seen_page": "First seen on",
+    "pages": "Pages",
+    "promise_text": "Promise",
+    "promised_days": "Promised",
+    "judged_lifetime_days": "Judged lifetime",
+    "allowed_days": "Allowed (with slack)",
+    "named_vendors": "Vendors named",
+    "notice_sentence": "Notice says",
+    "notice_position": "Sentence no.",
+    "notice_source": "Notice",
 }
+# lists longer than this show their first LIST_PREVIEW items and "and N more" (full list in a <details>)
+LIST_PREVIEW = 3
+# the fields of a declared-list entry worth showing, in this order
+DECLARED_FIELDS = ("name", "category", "lifetime", "provider", "source")
+DECLARED_KEYS = ("declared", "declared_entry")
 
 
 # -- screenshots ---------------------------------------------------------------------------------
@@ -284,13 +298,14 @@ def inventory(result: ScanResult, options: ReportOptions, states: list[str]) -> 
 def _fmt_evidence_value(key: str, value: Any) -> str:
     if key.endswith("_days") and isinstance(value, (int, float)) and not isinstance(value, bool):
         return view.human_days(float(value))
-    if key in ("state", "scenario") and isinstance(value, str):
+    if key in ("state", "scenario", "states") and isinstance(value, str):
         return view.state_label(value)
+    if key == "notice_position" and isinstance(value, int) and not isinstance(value, bool):
+        return str(value + 1)  # 0-based in the result, counted from 1 for people
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_fmt_evidence_value(str(k), v)}" for k, v in value.items())
+        return ", ".join(f"{k}: {v}" for k, v in _dict_pairs(key, value))
     if isinstance(value, (list, tuple)):
-        items = [_fmt_evidence_value(key, v) for v in value[:20]]
-        return ", ".join(items) + (f" … (+{len(value) - 20})" if len(value) > 20 else "")
+        return ", ".join(_fmt_evidence_value(key, v) for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if value is None:
@@ -298,18 +313,123 @@ def _fmt_evidence_value(key: str, value: Any) -> str:
     return str(value) if not isinstance(value, float) else f"{value:g}"
 
 
-def evidence_rows(evidence: dict[str, Any], show_values: bool) -> list[tuple[str, str, bool]]:
-    """(label, text, monospace) for each evidence entry, the well-known keys first."""
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, (list, tuple, dict)) and not value)
+
+
+def _declared_pairs(entry: dict[str, Any]) -> list[tuple[str, str]]:
+    """The meaningful fields of a declared-list entry: name, category, lifetime, provider, source."""
+    out = []
+    for name in DECLARED_FIELDS:
+        if name == "lifetime":
+            text, days = entry.get("lifetime_text") or entry.get("lifetime"), _num(entry.get("lifetime_days"))
+            if text and days is not None:
+                out.append(("lifetime", f"{text} ({days:.0f} d)"))
+            elif text or days is not None:
+                out.append(("lifetime", str(text) if text else view.human_days(days)))
+            continue
+        value = entry.get(name)
+        if name == "category" and entry.get("category_text"):
+            value = f"{value} ({entry['category_text']})" if value else entry["category_text"]
+        if name == "name" and entry.get("pattern") is True:
+            value = f"{value} (pattern)"
+        if not _empty(value) and not isinstance(value, (dict, list, tuple)):
+            out.append((name, _fmt_evidence_value(name, value)))
+    return out
+
+
+def _dict_pairs(key: str, value: dict[str, Any]) -> list[tuple[str, str]]:
+    """A nested evidence dict as short key/value pairs: nested containers and empty values left out."""
+    if key in DECLARED_KEYS:
+        pairs = _declared_pairs(value)
+        if pairs:
+            return pairs
+    return [
+        (str(k).replace("_", " "), _fmt_evidence_value(str(k), v))
+        for k, v in value.items()
+        if not _empty(v) and not isinstance(v, (dict, list, tuple))
+    ][:8]
+
+
+@dataclass(slots=True)
+class EvidenceRow:
+    """One evidence entry as the report shows it.
+
+    A scalar is ``text``; a nested dict is ``pairs``; a list longer than :data:`LIST_PREVIEW` is its first
+    items (``shown``), ``more`` to say how many are left out, and the full list (``items``) for a
+    collapsed ``<details>``.
+    """
+
+    label: str
+    text: str
+    mono: bool = False
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+    more: int = 0
+
+
+def _is_url_like(key: str, value: Any) -> bool:
+    return isinstance(value, str) and ("://" in value or key in ("domain", "path", "host", "site", "origin"))
+
+
+def evidence_row(key: str, value: Any, label: str | None = None) -> EvidenceRow:
+    """An evidence value in its compact form (see :class:`EvidenceRow`)."""
+    label = label or EVIDENCE_LABELS.get(key) or key.replace("_days", "").replace("_", " ").capitalize()
+    if isinstance(value, dict):
+        pairs = _dict_pairs(key, value)
+        return EvidenceRow(label, ", ".join(f"{k}: {v}" for k, v in pairs), pairs=pairs)
+    if isinstance(value, (list, tuple)):
+        items = [_fmt_evidence_value(key, v) for v in value]
+        mono = any(_is_url_like(key, v) for v in value)
+        if len(items) > LIST_PREVIEW + 1:  # "and 1 more" would not save a line
+            shown = [short_url(i) if mono else i for i in items[:LIST_PREVIEW]]
+            return EvidenceRow(label, ", ".join(items), mono, shown=shown, items=items, more=len(items) - LIST_PREVIEW)
+        return EvidenceRow(label, ", ".join(items), mono)
+    return EvidenceRow(label, _fmt_evidence_value(key, value), _is_url_like(key, value))
+
+
+# evidence entries only worth a line when they differ from this (the usual case says nothing)
+UNREMARKABLE = {"in_jar": True, "deleted": False, "deletion_only": False, "kind": "cookie"}
+
+
+def _repeats(key: str, value: Any, evidence: dict[str, Any], subject: str | None, scenario: str | None) -> bool:
+    """True when an evidence entry only repeats what the finding's row already says."""
+    if key in ("name", "key") and subject is not None and value == subject:
+        return True
+    if key == "state" and scenario is not None and value == scenario:
+        return True
+    domain = str(evidence.get("domain") or "").lstrip(".")
+    if key == "domains" and isinstance(value, (list, tuple)) and [str(v).lstrip(".") for v in value] == [domain]:
+        return True
+    if key == "site" and domain and str(value).lstrip(".") == domain:
+        return True
+    usual = UNREMARKABLE.get(key, ...)
+    return type(value) is type(usual) and value == usual
+
+
+def evidence_rows(
+    evidence: dict[str, Any], show_values: bool, subject: str | None = None, scenario: str | None = None
+) -> list[EvidenceRow]:
+    """Each evidence entry in its compact form, the well-known keys first.
+
+    Empty entries (None, empty lists) are left out, and so are entries that only repeat the finding's row
+    (a ``name`` equal to the subject, a ``state`` equal to its state, a ``site`` or ``domains`` equal to
+    ``domain``) or say the usual (stored, not deleted, a cookie).
+    """
     out = []
     keys = [k for k in EVIDENCE_LABELS if k in evidence] + [k for k in evidence if k not in EVIDENCE_LABELS]
     for key in keys:
         value = evidence[key]
         if key in ("value", "cookie_value", "values") and not show_values:
             continue
-        label = EVIDENCE_LABELS.get(key) or key.replace("_days", "").replace("_", " ").capitalize()
-        text = _fmt_evidence_value(key, value)
-        mono = isinstance(value, str) and ("://" in value or key in ("domain", "path", "host", "site"))
-        out.append((label, text, mono))
+        if _empty(value) or _repeats(key, value, evidence, subject, scenario):
+            continue
+        out.append(evidence_row(key, value))
     return out
 
 
@@ -329,7 +449,7 @@ def rule_groups(findings: list[Finding], states: list[str], show_values: bool) -
             )
         )
         g = RuleGroup(view.rule_info(rule, worst), worst, fs)
-        g.rows = [{"f": f, "evidence": evidence_rows(f.evidence, show_values)} for f in fs]
+        g.rows = [{"f": f, "evidence": evidence_rows(f.evidence, show_values, f.subject, f.scenario)} for f in fs]
         out.append(g)
     out.sort(key=lambda g: (-view.severity_rank(g.severity), -len(g.findings), g.info.id))
     return out
@@ -359,6 +479,251 @@ def declared_view(result: ScanResult, states: list[str]) -> dict[str, Any]:
     )
     out["provided"] = result.declared is not None
     return out
+
+
+NOTICE_RULES = (
+    "undeclared-vendor",
+    "notice-vendor-unused",
+    "notice-lifetime-broken",
+    "notice-lifetime-over-cap",
+    "refusal-not-remembered",
+)
+NO_VENDORS = "no vendors recognised"  # cookiescan.notice.NO_VENDORS
+LIFETIME_SCOPES = {
+    "cookies": "every cookie",
+    "specific": "one named cookie or vendor",
+    "data": "the data collected",
+    "consent": "the visitor's choice",
+    "refusal": "the refusal",
+}
+SCOPE_NOT_JUDGED = {
+    "specific": "Not judged: it limits one named cookie or vendor, not every cookie.",
+    "data": "Not judged: it limits how long the collected data is kept, not the cookies.",
+    "consent": "Not judged: it says how long the visitor's choice is kept.",
+    "refusal": "Not judged: it says how long the refusal is kept.",
+}
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, (list, tuple)) else []
+
+
+def _sentence(ev: Any) -> dict[str, Any]:
+    """A notice sentence: its text and its 1-based number (None when unknown)."""
+    ev = ev if isinstance(ev, dict) else {}
+    pos = ev.get("position")
+    return {
+        "text": str(ev.get("sentence") or ""),
+        "number": pos + 1 if isinstance(pos, int) and not isinstance(pos, bool) else None,
+    }
+
+
+def _vendor_resolver() -> Any:
+    """name -> (canonical vendor, company), through the known-tracker data when it loads."""
+    try:
+        from cookiescan import known
+
+        trackers = known.load()
+    except Exception:  # the report must render without it
+        trackers = None
+
+    @cache
+    def resolve(name: str) -> tuple[str, str | None]:
+        v = trackers.vendor_named(name) if trackers is not None else None
+        return (v.name, v.company) if v is not None else (name, None)
+
+    return resolve
+
+
+def _vendor_states(result: ScanResult, states: list[str]) -> dict[str, set[str]]:
+    """Vendor name (as recorded) -> the states it set a cookie or storage key, or was contacted in."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for s in states:
+        st = result.states[s]
+        names = [c.vendor for c in st.cookies] + [i.vendor for i in st.storage]
+        names += [i.vendor for p in st.pages for i in p.storage] + [t.vendor for t in st.third_parties]
+        names += [r.vendor for p in st.pages for r in p.requests if r.party == "third"]
+        for name in names:
+            if name:
+                seen[name].add(s)
+    return seen
+
+
+def _tracking_vendors(result: ScanResult, states: list[str]) -> set[str]:
+    """Vendors that set a non-necessary cookie or storage key, or were contacted for analytics or marketing
+    (what the notice check asks a notice to name)."""
+    out: set[str] = set()
+    for s in states:
+        st = result.states[s]
+        items = list(st.cookies) + list(st.storage) + [i for p in st.pages for i in p.storage]
+        out |= {i.vendor for i in items if i.vendor and i.category != "necessary"}
+        out |= {t.vendor for t in st.third_parties if t.vendor and t.category in ("analytics", "marketing")}
+    return out
+
+
+def _observed_in(mention: str, seen: dict[str, set[str]], resolve: Any, states: list[str]) -> list[str]:
+    """States where the vendor (or any vendor of the company) a notice names was seen."""
+    key = mention.casefold()
+    found: set[str] = set()
+    for name, in_states in seen.items():
+        canon, company = resolve(name)
+        if key in (name.casefold(), canon.casefold(), (company or "").casefold()):
+            found |= in_states
+    return [s for s in states if s in found]
+
+
+def _by_subject(findings: list[Finding], rule: str, key: str = "vendor") -> dict[str, Finding]:
+    out: dict[str, Finding] = {}
+    for f in findings:
+        if f.rule == rule:
+            out.setdefault(str(f.evidence.get(key) or f.subject), f)
+    return out
+
+
+def notice_view(result: ScanResult, states: list[str]) -> dict[str, Any] | None:
+    """What the written notice promises, sentence by sentence, next to what the site did.
+
+    None when the scan was not checked against a notice (``result.notice`` unset).
+    """
+    notice = getattr(result, "notice", None)
+    if not isinstance(notice, dict):
+        return None
+    findings = [f for f in result.findings if f.rule in NOTICE_RULES]
+    resolve = _vendor_resolver()
+    seen = _vendor_states(result, states)
+
+    # vendors named, grouped by the sentence naming them
+    unused = _by_subject(findings, "notice-vendor-unused")
+    sentences: dict[tuple[Any, str], dict[str, Any]] = {}
+    n_unused = 0
+    for m in _dicts(notice.get("vendors")):
+        vendor = str(m.get("vendor") or "")
+        sent = _sentence(m.get("evidence"))
+        group = sentences.setdefault((sent["number"], sent["text"]), {"sentence": sent, "vendors": []})
+        f = unused.get(vendor)
+        if f is not None:
+            n_unused += 1
+            kind = f.evidence.get("kind") or "vendor"
+            verdict = {"ok": False, "text": "Never observed",
+                       "detail": f"No {kind} {vendor} was seen on any scanned page in any state.",
+                       "states": [], "f": f}
+        else:
+            in_states = _observed_in(vendor, seen, resolve, states)
+            verdict = {"ok": True, "text": "Observed" if in_states else "Not flagged as unused",
+                       "states": in_states, "detail": "", "f": None}
+        group["vendors"].append({"vendor": vendor, "matched": str(m.get("matched") or vendor), "verdict": verdict})
+    vendor_groups = sorted(sentences.values(), key=lambda g: (g["sentence"]["number"] is None,
+                                                              g["sentence"]["number"] or 0))
+
+    # lifetime promises
+    broken = [f for f in findings if f.rule == "notice-lifetime-broken"]
+    over_cap = [f for f in findings if f.rule == "notice-lifetime-over-cap"]
+    judged_days = _num(notice.get("cookie_promise_days"))
+    judged_done = False
+    lifetimes = []
+    for lp in _dicts(notice.get("lifetimes")):
+        days, scope, text = _num(lp.get("days")), str(lp.get("scope") or ""), str(lp.get("text") or "")
+        row: dict[str, Any] = {
+            "days": days, "text": text, "scope": scope, "scope_text": LIFETIME_SCOPES.get(scope, scope or "—"),
+            "sentence": _sentence(lp.get("evidence")), "breakers": [], "over_cap": None,
+        }
+        row["over_cap"] = next(
+            (f for f in over_cap
+             if days is not None and abs((_num(f.evidence.get("promised_days")) or -1) - days) < 0.01
+             and f.evidence.get("promise_text", text) == text),
+            None,
+        )
+        if scope != "cookies" or days is None:
+            row["verdict"], row["ok"] = SCOPE_NOT_JUDGED.get(scope, "Not judged."), None
+        elif judged_days is not None and abs(days - judged_days) < 0.01 and not judged_done:
+            judged_done = True
+            row["breakers"] = sorted(
+                (
+                    {"f": f, "name": f.subject, "life": _num(f.evidence.get("judged_lifetime_days")),
+                     "states": [s for s in (f.evidence.get("states") or []) if isinstance(s, str)],
+                     "domain": f.evidence.get("domain")}
+                    for f in broken
+                ),
+                key=lambda b: (-(b["life"] or 0), b["name"]),
+            )
+            row["ok"] = not row["breakers"]
+            row["verdict"] = (
+                f"Kept: no cookie asks to live longer than {view.human_days(days)}."
+                if row["ok"]
+                else f"Broken by {len(row['breakers'])} cookie{'s' if len(row['breakers']) != 1 else ''}"
+            )
+        elif broken:
+            row["ok"] = None
+            row["verdict"] = f"Not judged separately: the shorter promise ({view.human_days(judged_days)}) is broken."
+        else:
+            row["ok"], row["verdict"] = True, "Kept: no cookie outlives even the shorter promise."
+        lifetimes.append(row)
+    n_broken = len(broken)
+
+    # the refusal cookie
+    refusal = None
+    if isinstance(notice.get("refusal_cookie"), dict):
+        f = next((x for x in findings if x.rule == "refusal-not-remembered"), None)
+        status = view.refusal_verdict(result, f is not None)
+        if f is not None:
+            again = [u for u in (f.evidence.get("banner_shown_again_on") or []) if isinstance(u, str)]
+            verdict = {"ok": False, "text": "Broken", "detail": f.message, "again": again,
+                       "cookies": [c for c in (f.evidence.get("reject_state_cookies") or []) if isinstance(c, str)]}
+        elif status == "kept":
+            verdict = {"ok": True, "text": "Kept",
+                       "detail": "After “reject all” a cookie that can hold the choice was stored and the banner "
+                                 "did not show again.", "again": [], "cookies": []}
+        else:
+            verdict = {"ok": None, "text": "Not checked",
+                       "detail": "There was no successful “reject all” click to check it against.",
+                       "again": [], "cookies": []}
+        refusal = {"sentence": _sentence(notice.get("refusal_cookie")), "verdict": verdict, "f": f}
+
+    # categories listed, and those seen on the site that the notice does not list
+    categories = [{"category": str(c.get("category") or "unknown"), "sentence": _sentence(c.get("evidence"))}
+                  for c in _dicts(notice.get("categories"))]
+    listed = {c["category"] for c in categories}
+    seen_categories = {c.category for s in states for c in result.states[s].cookies if c.in_jar}
+    unlisted = [c for c in CATEGORIES if c in seen_categories and c not in listed and c not in ("unknown", "necessary")]
+
+    # vendors seen but never named
+    undeclared = []
+    for f in sorted((x for x in findings if x.rule == "undeclared-vendor"), key=lambda x: x.subject.lower()):
+        ev = f.evidence
+        undeclared.append({
+            "f": f,
+            "vendor": str(ev.get("vendor") or f.subject),
+            "company": ev.get("company"),
+            "category": str(ev.get("category") or "unknown"),
+            "states": [s for s in (ev.get("states") or []) if isinstance(s, str)],
+            "evidence": [evidence_row(k, ev[k], label) for k, label in
+                         (("cookies", "Cookies"), ("domains", "Domains"), ("pages", "Pages")) if not _empty(ev.get(k))],
+            "near": _sentence({"sentence": ev.get("notice_sentence"), "position": ev.get("notice_position")}),
+        })
+
+    notes = []
+    for n in notice.get("notes") or []:
+        text = str(n)
+        notes.append({"text": text, "no_vendors": text.strip().lower() == NO_VENDORS})
+    vendors_seen = sorted({resolve(name)[0] for name in _tracking_vendors(result, states)})
+    return {
+        "source": str(notice.get("source") or ""),
+        "language": str(notice.get("language") or "unknown"),
+        "vendor_groups": vendor_groups,
+        "n_vendors": sum(len(g["vendors"]) for g in vendor_groups),
+        "n_unused": n_unused,
+        "lifetimes": lifetimes,
+        "judged_days": judged_days,
+        "n_broken": n_broken,
+        "refusal": refusal,
+        "categories": categories,
+        "unlisted": unlisted,
+        "undeclared": undeclared,
+        "notes": notes,
+        "no_vendors": any(n["no_vendors"] for n in notes),
+        "vendors_seen": vendors_seen,
+        "n_findings": len(view.active(findings)),
+    }
 
 
 def third_parties(result: ScanResult, states: list[str]) -> list[dict[str, Any]]:
@@ -560,6 +925,7 @@ def context(result: ScanResult, options: ReportOptions) -> dict[str, Any]:
         "cap": view.cap_days(result),
         "cap_text": view.human_days(view.cap_days(result)),
         "declared": declared_view(result, states),
+        "notice": notice_view(result, states),
         "third_parties": third_parties(result, states),
         "frames": frames(result, states),
         "storage": storage(result, states),

@@ -42,6 +42,41 @@ def _yes_no(value: bool | None) -> str:
     return "—" if value is None else ("yes" if value else "**no**")
 
 
+def _notice_lines(result: ScanResult) -> list[str]:
+    """A short block on the written notice: counts of promises kept and broken, and its notes."""
+    n = view.notice_summary(result)
+    if n is None:
+        return []
+    source = esc(n.source or "the notice", 200)
+    out = ["### Cookie notice", "", f"Checked against {source} ({esc(n.language, 20)}).", ""]
+    if n.no_vendors:
+        out += [
+            "> **No vendor recognised in the notice:** vendors seen on the site could not be checked against it "
+            "(none is reported as unnamed).",
+            "",
+        ]
+    unnamed = "not checked" if n.no_vendors and not n.seen_unnamed else str(n.seen_unnamed)
+    promise = "none for every cookie"
+    if n.promise_days is not None:
+        plural = "s" if n.lifetime_broken != 1 else ""
+        kept = f"**broken by {n.lifetime_broken} cookie{plural}**" if n.lifetime_broken else "kept"
+        promise = f"{esc(view.human_days(n.promise_days))} for every cookie, {kept}"
+    refusal = "not promised" if n.refusal is None else ("**broken**" if n.refusal == "broken" else n.refusal)
+    out += [
+        "| Notice | |",
+        "|---|---|",
+        f"| Vendors named | {n.vendors_named} ({n.named_unused} never seen) |",
+        f"| Tracking vendors seen but not named | {unnamed} |",
+        f"| Lifetime promise | {promise} |",
+        f"| Refusal remembered by a cookie | {refusal} |",
+        "",
+    ]
+    others = [note for note in n.notes if note.strip().lower() != view.NO_VENDORS_NOTE]
+    if others:
+        out += ["Notes: " + "; ".join(esc(note, 200) for note in others), ""]
+    return out
+
+
 def lines_for(result: ScanResult, options: ReportOptions) -> list[str]:
     """The summary as a list of Markdown lines (before the size cap)."""
     title = view.report_title(result, options.title)
@@ -106,6 +141,8 @@ def lines_for(result: ScanResult, options: ReportOptions) -> list[str]:
                 f"{esc(b.error or '')} |"
             )
         out.append("")
+
+    out += _notice_lines(result)
 
     active = sorted(
         view.active(result.findings),

@@ -229,3 +229,57 @@ def utc_text(iso: str) -> str:
     if dt.tzinfo is not None:
         dt = dt.astimezone(timezone.utc)
     return dt.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+NO_VENDORS_NOTE = "no vendors recognised"  # cookiescan.notice.NO_VENDORS
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeSummary:
+    """Counts of what the written notice promises and how the site kept it (for short reports)."""
+
+    source: str
+    language: str
+    vendors_named: int
+    named_unused: int
+    seen_unnamed: int
+    promise_days: float | None
+    lifetime_broken: int
+    refusal: str | None  # "broken", "kept", "not checked"; None when the notice promises no refusal cookie
+    notes: tuple[str, ...]
+
+    @property
+    def no_vendors(self) -> bool:
+        return any(n.strip().lower() == NO_VENDORS_NOTE for n in self.notes)
+
+
+def refusal_verdict(result: ScanResult, broken: bool) -> str:
+    """"broken" (a refusal-not-remembered finding), "kept" (reject clicked, no finding) or "not checked"."""
+    if broken:
+        return "broken"
+    reject = result.states.get("reject")
+    banner = reject.banner if reject is not None else None
+    return "kept" if banner is not None and banner.found and banner.succeeded else "not checked"
+
+
+def notice_summary(result: ScanResult) -> NoticeSummary | None:
+    """What :attr:`ScanResult.notice` promises, counted against the notice findings; None without a notice."""
+    notice = getattr(result, "notice", None)
+    if not isinstance(notice, dict):
+        return None
+    rules = Counter(f.rule for f in result.findings)
+    days = notice.get("cookie_promise_days")
+    vendors = notice.get("vendors")
+    return NoticeSummary(
+        source=str(notice.get("source") or ""),
+        language=str(notice.get("language") or "unknown"),
+        vendors_named=len(vendors) if isinstance(vendors, list) else 0,
+        named_unused=rules.get("notice-vendor-unused", 0),
+        seen_unnamed=rules.get("undeclared-vendor", 0),
+        promise_days=float(days) if isinstance(days, (int, float)) and not isinstance(days, bool) else None,
+        lifetime_broken=rules.get("notice-lifetime-broken", 0),
+        refusal=refusal_verdict(result, rules.get("refusal-not-remembered", 0) > 0)
+        if isinstance(notice.get("refusal_cookie"), dict)
+        else None,
+        notes=tuple(str(n) for n in notice.get("notes") or ()),
+    )
