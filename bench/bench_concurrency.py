@@ -19,8 +19,7 @@ from pathlib import Path
 from cookiescan.analyse import analyse
 from cookiescan.browser import resolve_executable
 from cookiescan.config import ScanConfig, default_concurrency
-from cookiescan.demo import FixtureWeb
-from cookiescan.demo import sites
+from cookiescan.demo import FixtureWeb, sites
 from cookiescan.demo.server import Request, Response
 from cookiescan.scan import Scanner
 
@@ -44,7 +43,7 @@ def bench_routes(pages: int) -> dict:
 navigator.sendBeacon("https://www.google-analytics.com/g/collect?v=2&en=page_view");</script>
 <script src="https://{sites.TRACKER}/t.js" async></script>
 <img src="https://{sites.ADS}/pixel.gif?p={n}" width="1" height="1" alt="">
-{'<iframe src="https://%s/embed" width="300" height="80"></iframe>' % sites.WIDGET if n % 10 == 0 else ''}
+{f'<iframe src="https://{sites.WIDGET}/embed" width="300" height="80"></iframe>' if n % 10 == 0 else ''}
 </body></html>"""
             return Response(body, headers=[("Set-Cookie", f"sid=s{n}; Path=/; HttpOnly; Secure")])
         return None

@@ -86,6 +86,7 @@ class ContextRecorder:
         self.show_values = show_values
         self._by_page: dict[Page, VisitRecorder] = {}
         self._cdp: dict[Page, CDPSession] = {}
+        self._tasks: set[asyncio.Future] = set()  # pop-up closers, kept referenced until done
 
     async def attach(self) -> None:
         await self.context.add_init_script(HOOKS_JS)
@@ -110,7 +111,9 @@ class ContextRecorder:
             with contextlib.suppress(Exception):
                 await page.close()
 
-        asyncio.ensure_future(close_popup())
+        task = asyncio.ensure_future(close_popup())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # -- visits -------------------------------------------------------------------------------------
     async def start_visit(self, page: Page, url: str) -> VisitRecorder:

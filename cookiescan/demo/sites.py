@@ -98,7 +98,9 @@ CONSENT_JS = """
 (function () {
   var m = document.cookie.match(/(?:^|; )shop_consent=([^;]*)/);
   var banner = document.getElementById("consent-banner");
-  function load(src) { var s = document.createElement("script"); s.src = src; s.async = true; document.head.appendChild(s); }
+  function load(src) {
+    var s = document.createElement("script"); s.src = src; s.async = true; document.head.appendChild(s);
+  }
   function pixel(src) { var i = new Image(1, 1); i.src = src; }
   function apply(choice) {
     if (choice === "accept" || choice.indexOf("marketing") >= 0) {
@@ -340,7 +342,8 @@ def facebook_connect(req: Request) -> Response | None:
 def facebook(req: Request) -> Response | None:
     if req.path.startswith("/tr"):
         return _resp(PIXEL, content_type="image/gif", headers=[
-            ("Set-Cookie", f"fr=0abc.1700000000; Max-Age={90 * DAY}; Domain=facebook.com; Path=/; SameSite=None; Secure")])
+            ("Set-Cookie",
+             f"fr=0abc.1700000000; Max-Age={90 * DAY}; Domain=facebook.com; Path=/; SameSite=None; Secure")])
     return None
 
 
