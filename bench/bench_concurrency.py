@@ -113,9 +113,12 @@ async def one_run(web: FixtureWeb, exe: str, pages: int, concurrency: int) -> di
     config = ScanConfig(urls=(f"https://{HOST}/",), browser=exe, browser_args=tuple(web.browser_args),
                         max_pages=pages, depth=50, concurrency=concurrency, use_sitemap=False)
     with PeakRSS() as mem:
-        t0 = time.monotonic()
+        t0, c0 = time.monotonic(), os.times()
         result = await Scanner(config).run()
-        elapsed = time.monotonic() - t0
+        elapsed, c1 = time.monotonic() - t0, os.times()
+    # CPU of this process (scanner + the fixture server's threads) and of the reaped browser processes
+    cpu = (c1.user - c0.user) + (c1.system - c0.system) + (c1.children_user - c0.children_user) \
+        + (c1.children_system - c0.children_system)
     result = analyse(result, config)
     visits = sum(len(s.pages) for s in result.states.values())
     cookies = sorted({(st, c.name, c.site, round(c.requested_lifetime_days or 0)) for st, s in result.states.items()
@@ -123,6 +126,7 @@ async def one_run(web: FixtureWeb, exe: str, pages: int, concurrency: int) -> di
     findings = sorted({(f.rule, f.scenario, f.subject) for f in result.findings})
     return {"concurrency": concurrency, "seconds": round(elapsed, 1), "page_visits": visits,
             "pages_per_minute": round(visits / elapsed * 60, 1), "peak_pss_mb": round(mem.peak / 2**20),
+            "cpu_seconds": round(cpu, 1), "cores_busy": round(cpu / elapsed, 2),
             "cookies": cookies, "findings": findings}
 
 
@@ -139,11 +143,11 @@ async def main() -> int:
     same_findings = serial["findings"] == default["findings"]
     ratio = default["pages_per_minute"] / serial["pages_per_minute"]
     print(f"{args.pages} pages x 3 consent states, {os.cpu_count()} CPUs (one run, this machine)")
-    print("| run | page visits | seconds | pages/min | peak memory, PSS (MB) |")
-    print("|---|---|---|---|---|")
+    print("| run | page visits | seconds | pages/min | cores busy | peak memory, PSS (MB) |")
+    print("|---|---|---|---|---|---|")
     for r in (serial, default):
         print(f"| --concurrency {r['concurrency']} | {r['page_visits']} | {r['seconds']} | {r['pages_per_minute']} "
-              f"| {r['peak_pss_mb']} |")
+              f"| {r['cores_busy']} | {r['peak_pss_mb']} |")
     print(f"speed-up: {ratio:.2f}x   same cookies: {same_cookies}   same findings: {same_findings}")
     if args.json:
         args.json.write_text(json.dumps({"serial": serial, "default": default, "ratio": ratio}, indent=2))

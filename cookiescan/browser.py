@@ -177,6 +177,7 @@ class BrowserSession:
         self._pw: Playwright | None = None
         self.browser: Browser | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.generation = 0  # grows by one on every restart: contexts of an older generation are dead
 
     async def __aenter__(self) -> BrowserSession:
         try:
@@ -265,6 +266,16 @@ class BrowserSession:
         kwargs.setdefault("accept_downloads", False)
         return await self.browser.new_context(**kwargs)
 
+    async def restart(self) -> None:
+        """Replace a dead (or wedged) browser with a fresh one on a fresh empty profile."""
+        await self.close()
+        await self.start()
+        self.generation += 1
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
     @property
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None and self.browser is not None \
@@ -289,6 +300,10 @@ class BrowserSession:
             except Exception:
                 with contextlib.suppress(Exception):
                     os.killpg(proc.pid, signal.SIGKILL)
+        elif proc is not None:
+            # the browser died on its own: its renderers and helpers may still be running
+            with contextlib.suppress(Exception):
+                os.killpg(proc.pid, signal.SIGKILL)
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None

@@ -56,6 +56,7 @@ UNREACHABLE = ("ERR_NAME_NOT_RESOLVED", "ERR_CONNECTION_REFUSED", "ERR_ADDRESS_U
                "ERR_CONNECTION_RESET", "ERR_CONNECTION_CLOSED", "ERR_EMPTY_RESPONSE", "ERR_TIMED_OUT")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 BANNER_AGAIN = "consent banner shown again after the choice"
+MAX_BROWSER_RESTARTS = 3
 
 
 def utcnow() -> str:
@@ -209,6 +210,22 @@ class StateRun:
 # -- the scan ---------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Lane:
+    """One consent state's browser context and collectors; reopened after the browser restarts."""
+
+    state: str
+    ctx: BrowserContext | None = None
+    recorder: ContextRecorder | None = None
+    generation: int = -1
+    reconsent: bool = False
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.ready.set()
+
+
 class Scanner:
     """One scan run. Use :func:`scan` unless you need to cancel it from outside."""
 
@@ -231,6 +248,11 @@ class Scanner:
         self.policy_html: str | None = None
         self.notice_html: str | None = None
         self._sem = asyncio.Semaphore(max(1, config.concurrency))
+        self._restart_lock = asyncio.Lock()
+        self._browser_ok = asyncio.Event()  # cleared while the browser is being restarted
+        self._browser_ok.set()
+        self._browser_dead = False
+        self.restarts = 0
         self._deadline = (time.monotonic() + config.scan_budget) if config.scan_budget else None
 
     # -- entry -----------------------------------------------------------------------------------------
@@ -397,26 +419,38 @@ class Scanner:
         return pages
 
     # -- states ------------------------------------------------------------------------------------------
+    async def _open_lane(self, lane: _Lane) -> None:
+        """(Re)open the state's context on the current browser, collectors attached."""
+        assert self.session is not None
+        old = lane.ctx
+        lane.ctx, lane.recorder = None, None
+        if old is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(old.close(), 5)
+        generation = self.session.generation
+        ctx = await self.session.new_context(**({"user_agent": self.config.user_agent}
+                                                if self.config.user_agent else {}))
+        recorder = ContextRecorder(ctx, self.resolver, show_values=self.config.show_values)
+        await recorder.attach()
+        lane.ctx, lane.recorder, lane.generation = ctx, recorder, generation
+
     async def _run_state(self, state: str) -> None:
         assert self.session is not None and self.frontier is not None
         run = self.runs[state]
+        lane = _Lane(state)
         discovering = state == self.config.states[0]
         # the frontier may grow while a discovering visit runs: count them so other loops wait
         discovering_started = discovering
         if discovering:
             await self.frontier.begin_discovery()
-        ctx: BrowserContext | None = None
         try:
-            ctx = await self.session.new_context(**({"user_agent": self.config.user_agent}
-                                                   if self.config.user_agent else {}))
-            recorder = ContextRecorder(ctx, self.resolver, show_values=self.config.show_values)
-            await recorder.attach()
+            await self._open_lane(lane)
             index = 0
             first = await self.frontier.get(0)
             if first is None:
                 return
             try:
-                await self._visit_guarded(ctx, recorder, run, first, consent=True, discover=discovering)
+                await self._visit_guarded(lane, run, first, consent=True, discover=discovering)
             finally:
                 if discovering:
                     discovering_started = False
@@ -435,42 +469,116 @@ class Scanner:
                 await self._sem.acquire()
                 if discovering:
                     await self.frontier.begin_discovery()
-                t = asyncio.create_task(self._visit_guarded(ctx, recorder, run, task, consent=False,
+                t = asyncio.create_task(self._visit_guarded(lane, run, task, consent=False,
                                                             discover=discovering, sem_held=True))
                 pending.add(t)
                 pending = {p for p in pending if not p.done()}
             if pending:
                 await asyncio.gather(*pending)
-            with contextlib.suppress(Exception):
-                run.final_jar([dict(c) for c in await ctx.cookies()])
+            if lane.ctx is not None:
+                with contextlib.suppress(Exception):
+                    run.final_jar([dict(c) for c in await lane.ctx.cookies()])
         finally:
             if discovering_started:
                 await self.frontier.end_discovery()
-            if ctx is not None:
+            if lane.ctx is not None:
                 with contextlib.suppress(Exception):
-                    await asyncio.shield(ctx.close())
+                    await asyncio.shield(asyncio.wait_for(lane.ctx.close(), 5))
 
-    async def _visit_guarded(self, ctx: BrowserContext, recorder: ContextRecorder, run: StateRun, task: PageTask,
+    async def _lane_for_visit(self, lane: _Lane, run: StateRun, consent: bool) -> tuple[bool, bool]:
+        """Make sure the lane's context lives on the current browser. Returns (do the consent step on
+        this visit, this visit re-applies the choice after a browser restart)."""
+        assert self.session is not None
+        async with lane.lock:
+            if lane.ctx is None or lane.generation != self.session.generation:
+                await self._open_lane(lane)
+                # a fresh context has an empty jar: the choice must be made again before other pages
+                lane.reconsent = lane.state in ("accept", "reject")
+            if lane.reconsent and not consent:
+                lane.reconsent = False
+                lane.ready.clear()
+                return True, True
+        if not consent:
+            await lane.ready.wait()
+        return consent, False
+
+    async def _browser_lost(self) -> bool:
+        """Whether the browser process is gone (checked for up to a second: the exit is seen late)."""
+        if self.session is None:
+            return False
+        for _ in range(10):
+            if not self.session.alive:
+                return True
+            await asyncio.sleep(0.1)
+        return False
+
+    async def _restart_browser(self, generation: int) -> None:
+        """Restart a dead browser once for all the visits that lost it."""
+        assert self.session is not None
+        async with self._restart_lock:
+            if self.session.generation != generation or self._browser_dead:
+                return  # already restarted by another visit (or given up)
+            if self.restarts >= MAX_BROWSER_RESTARTS:
+                self._browser_dead = True
+                self.errors.append(f"the browser died {self.restarts + 1} times; the remaining pages were not visited")
+                return
+            self.restarts += 1
+            self.progress.message(f"the browser died; restarting it ({self.restarts}/{MAX_BROWSER_RESTARTS})")
+            self._browser_ok.clear()
+            try:
+                await self.session.restart()
+            except Exception as exc:
+                self._browser_dead = True
+                self.errors.append(f"the browser died and could not be restarted: {_first_line(exc)}")
+                return
+            finally:
+                self._browser_ok.set()
+            self.errors.append(f"the browser died and was restarted ({self.restarts} of at most "
+                               f"{MAX_BROWSER_RESTARTS}); the pages it was showing are listed as skipped")
+
+    async def _visit_guarded(self, lane: _Lane, run: StateRun, task: PageTask,
                              *, consent: bool, discover: bool, sem_held: bool = False) -> None:
+        assert self.session is not None
         if not sem_held:
             await self._sem.acquire()
         page = None
+        recorder: ContextRecorder | None = None
+        generation = self.session.generation
+        reconsent = False
         try:
+            await self._browser_ok.wait()
+            generation = self.session.generation
             if self._deadline is not None and time.monotonic() > self._deadline:
                 run.skipped.append(SkippedPage(task.url, "budget", "whole-scan time budget spent", run.state))
                 self.progress.page_done(run.state, task.url, "skipped", "time budget spent")
                 return
+            if self._browser_dead:
+                run.skipped.append(SkippedPage(task.url, "crashed", "the browser kept dying; not visited", run.state))
+                self.progress.page_done(run.state, task.url, "crashed", "browser gone")
+                return
+            consent, reconsent = await self._lane_for_visit(lane, run, consent)
+            generation = lane.generation
+            ctx, recorder = lane.ctx, lane.recorder
+            assert ctx is not None and recorder is not None
             page = await ctx.new_page()
-            await self._visit(ctx, page, recorder, run, task, consent=consent, discover=discover)
+            await self._visit(ctx, page, recorder, run, task, consent=consent, discover=discover,
+                              reconsent=reconsent)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a failing page never stops the scan
             log.debug("visit failed", exc_info=True)
-            reason = "crashed" if "crash" in str(exc).lower() or "closed" in str(exc).lower() else "error"
-            run.skipped.append(SkippedPage(task.url, reason, _first_line(exc), run.state))
-            self.progress.page_done(run.state, task.url, reason, _first_line(exc)[:120])
+            if await self._browser_lost():
+                reason, detail = "crashed", "the browser process died while showing this page; it was restarted"
+                await self._restart_browser(generation)
+            else:
+                reason = "crashed" if "crash" in str(exc).lower() or "closed" in str(exc).lower() else "error"
+                detail = _first_line(exc)
+            run.skipped.append(SkippedPage(task.url, reason, detail, run.state))
+            self.progress.page_done(run.state, task.url, reason, detail[:120])
         finally:
-            if page is not None:
+            if reconsent:
+                lane.ready.set()
+            if page is not None and recorder is not None:
                 recorder.finish_visit(page)
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(page.close(), 5)
@@ -479,7 +587,7 @@ class Scanner:
                 await self.frontier.end_discovery()
 
     async def _visit(self, ctx: BrowserContext, page: Page, recorder: ContextRecorder, run: StateRun,
-                     task: PageTask, *, consent: bool, discover: bool) -> None:
+                     task: PageTask, *, consent: bool, discover: bool, reconsent: bool = False) -> None:
         from playwright.async_api import Error as PlaywrightError
 
         cfg = self.config
@@ -495,6 +603,8 @@ class Scanner:
             response = await page.goto(task.url, wait_until="commit", timeout=cfg.page_timeout * 1000)
         except PlaywrightError as exc:
             msg = _first_line(exc)
+            if "has been closed" in msg:
+                raise  # the page, its context or the whole browser went away: the caller sorts it out
             reason, detail = ("timeout", f"no page within {cfg.page_timeout:g} s") if "Timeout" in msg else \
                 ("not-html", "the server answered with a download") if "Download is starting" in msg else \
                 ("error", _net_error(msg) or msg)
@@ -524,7 +634,12 @@ class Scanner:
             run.skipped.append(SkippedPage(task.url, "crashed", detail, state))
             self.progress.page_done(state, task.url, "crashed", detail)
             return
-        if consent:
+        if consent and reconsent and run.banner is not None:
+            # after a browser restart: make the same choice again; the first banner stays the evidence
+            again = await self._consent(page, state, screenshot=False)
+            notes.append(f"consent {'made again' if again.succeeded else 'could not be made again'} "
+                         "after a browser restart")
+        elif consent:
             run.banner = await self._consent(page, state)
         settle_ms, settled = await settle(page, ctx, rec, quiet=cfg.settle_quiet, bound=cfg.settle_max)
         if not consent and state in ("accept", "reject") and run.banner is not None and run.banner.succeeded:
@@ -569,11 +684,11 @@ class Scanner:
         shown = str(status) if status is not None else "-"
         self.progress.page_done(state, task.url, shown, f"{visit.duration_ms / 1000:.1f} s")
 
-    async def _consent(self, page: Page, state: str) -> BannerResult:
+    async def _consent(self, page: Page, state: str, *, screenshot: bool = True) -> BannerResult:
         from cookiescan import consent
 
         shot = None
-        if self.evidence_dir is not None and self.config.screenshots:
+        if screenshot and self.evidence_dir is not None and self.config.screenshots:
             shot = self.evidence_dir / f"banner-{state}.png"
         try:
             banner = await consent.apply_consent(page, state, self.config.consent, screenshot_path=shot)

@@ -377,8 +377,8 @@ ROUTES: dict[str, Callable[[Request], Response | None]] = {
 }
 
 # Cookies that appear only after the visitor accepted (the banner's consent-gated scripts), and the
-# tracker the shop wrongly still calls after a refusal.
-ACCEPT_ONLY_COOKIES = ("_fbp", "fr", "_hjSessionUser_1", "_hjSession_1")
+# tracker the shop wrongly still calls after a refusal (its pixel sets ``fr`` in every state).
+ACCEPT_ONLY_COOKIES = ("_fbp", "_hjSessionUser_1", "_hjSession_1")
 REJECT_STILL_CONTACTS = "facebook.com"
 
 # What a "before" scan of the shop home page must find: name -> (registrable domain, party,
