@@ -39,6 +39,8 @@ from cookiescan.config import ConsentSelectors
 from cookiescan.models import BannerResult
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from playwright.async_api import BrowserContext, ElementHandle, Frame, Page
 
 log = logging.getLogger("cookiescan.consent")
@@ -46,6 +48,7 @@ log = logging.getLogger("cookiescan.consent")
 BINDING = "__cookiescan_autoconsent"
 MAX_FRAMES = 12  # frames scanned / injected per page (ad-heavy pages have dozens of iframes)
 CLICK_TIMEOUT = 3.0  # seconds for one click
+MIN_BANNER_WAIT = 2.0  # seconds a banner is waited for even on a page that looks idle
 SETTLE_TIMEOUT = 3.0  # seconds to wait for a banner or a second layer to change after a click
 EVAL_TIMEOUT = 5.0
 ACTION_TIMEOUT = 10.0  # seconds autoconsent may take to opt in / out
@@ -684,10 +687,14 @@ async def _visible_match(page: Page, selector: str) -> ElementHandle | None:
 
 
 async def apply_consent(page: Page, state: str, selectors: ConsentSelectors, *,
-                        screenshot_path: Path | None = None, timeout: float = 10.0) -> BannerResult:
+                        screenshot_path: Path | None = None, timeout: float = 10.0,
+                        idle: Callable[[], Awaitable[bool]] | None = None) -> BannerResult:
     """Detect the banner on ``page`` and, for ``accept``/``reject``, operate it.
 
-    Waits at most ``timeout`` seconds for a banner (returning as soon as one is found), records what
+    Waits at most ``timeout`` seconds for a banner (returning as soon as one is found; and, after
+    ``MIN_BANNER_WAIT`` s, as soon as ``idle()`` says nothing is pending in the page — no request, no
+    short timer — that could still bring one, unless autoconsent recognised a consent manager whose
+    popup has not opened yet), records what
     its first layer offers, screenshots the page before any click (to ``screenshot_path``), then
     accepts or rejects all — through the config selectors, autoconsent or the heuristic, in that
     order — counting the clicks. ``before`` only detects. Site behaviour never raises: it ends up
@@ -703,7 +710,7 @@ async def apply_consent(page: Page, state: str, selectors: ConsentSelectors, *,
     driver = _Autoconsent(page, detect_retries=max(1, int(timeout * 2)))
     _DRIVERS[page] = driver
     try:
-        return await _apply(run, driver, selectors, screenshot_path, timeout)
+        return await _apply(run, driver, selectors, screenshot_path, timeout, idle)
     except (PlaywrightError, asyncio.TimeoutError, _SiteError) as exc:
         return BannerResult(state=state, found=False, page_url=_url(page), error=_first_line(exc),
                             notes=tuple(run.notes))
@@ -722,7 +729,7 @@ def _url(page: Page) -> str:
 
 
 async def _apply(run: _Run, driver: _Autoconsent, selectors: ConsentSelectors, screenshot_path: Path | None,
-                 timeout: float) -> BannerResult:
+                 timeout: float, idle: Callable[[], Awaitable[bool]] | None = None) -> BannerResult:
     page, state = run.page, run.state
     t0 = time.monotonic()
     action = state if state in ("accept", "reject") else None
@@ -759,6 +766,10 @@ async def _apply(run: _Run, driver: _Autoconsent, selectors: ConsentSelectors, s
             if driver.gave_up or not autoconsent_ok or now - heuristic_since >= grace:
                 break
         if now >= deadline:
+            break
+        if idle is not None and now - t0 >= MIN_BANNER_WAIT and not driver.detected and not layer.found \
+                and not config_seen and await idle():
+            run.notes.append(f"the page was idle after {int((now - t0) * 1000)} ms with no banner")
             break
         driver.changed.clear()
         with contextlib.suppress(asyncio.TimeoutError):

@@ -57,6 +57,8 @@ UNREACHABLE = ("ERR_NAME_NOT_RESOLVED", "ERR_CONNECTION_REFUSED", "ERR_ADDRESS_U
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 BANNER_AGAIN = "consent banner shown again after the choice"
 MAX_BROWSER_RESTARTS = 3
+HUNG_AFTER = 3.0  # seconds after which an unanswered request no longer keeps a page from settling
+BANNER_QUIET = 1.0  # seconds of quiet after which no consent banner is expected any more
 
 
 def utcnow() -> str:
@@ -219,6 +221,7 @@ class _Lane:
     recorder: ContextRecorder | None = None
     generation: int = -1
     reconsent: bool = False
+    free: list[Page] = field(default_factory=list)  # tabs between two visits, on about:blank
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -250,6 +253,8 @@ class Scanner:
         self._sem = asyncio.Semaphore(max(1, config.concurrency))
         self._restart_lock = asyncio.Lock()
         self._browser_ok = asyncio.Event()  # cleared while the browser is being restarted
+        self._crashed: set[Page] = set()  # tabs whose renderer crashed
+        self._dialog_tasks: set[asyncio.Future[None]] = set()
         self._browser_ok.set()
         self._browser_dead = False
         self.restarts = 0
@@ -423,7 +428,7 @@ class Scanner:
         """(Re)open the state's context on the current browser, collectors attached."""
         assert self.session is not None
         old = lane.ctx
-        lane.ctx, lane.recorder = None, None
+        lane.ctx, lane.recorder, lane.free = None, None, []
         if old is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(old.close(), 5)
@@ -544,7 +549,7 @@ class Scanner:
         page = None
         recorder: ContextRecorder | None = None
         generation = self.session.generation
-        reconsent = False
+        reconsent = reusable = False
         try:
             await self._browser_ok.wait()
             generation = self.session.generation
@@ -560,9 +565,10 @@ class Scanner:
             generation = lane.generation
             ctx, recorder = lane.ctx, lane.recorder
             assert ctx is not None and recorder is not None
-            page = await ctx.new_page()
+            page = lane.free.pop() if lane.free else await self._new_tab(ctx)
             await self._visit(ctx, page, recorder, run, task, consent=consent, discover=discover,
                               reconsent=reconsent)
+            reusable = True
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a failing page never stops the scan
@@ -579,12 +585,40 @@ class Scanner:
             if reconsent:
                 lane.ready.set()
             if page is not None and recorder is not None:
-                recorder.finish_visit(page)
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(page.close(), 5)
+                await self._release_tab(lane, page, recorder, reusable and lane.generation == generation)
             self._sem.release()
             if discover and sem_held and self.frontier is not None:
                 await self.frontier.end_discovery()
+
+    async def _new_tab(self, ctx: BrowserContext) -> Page:
+        page = await ctx.new_page()
+
+        def on_dialog(dialog: Any) -> None:
+            task = asyncio.ensure_future(_dismiss(dialog))
+            self._dialog_tasks.add(task)
+            task.add_done_callback(self._dialog_tasks.discard)
+
+        page.on("dialog", on_dialog)
+        page.on("crash", lambda p: self._crashed.add(p))
+        return page
+
+    async def _release_tab(self, lane: _Lane, page: Page, recorder: ContextRecorder, reusable: bool) -> None:
+        """End the visit. A healthy tab goes back to the lane on about:blank (so nothing of this page
+        runs on into the next visit): a new tab per visit costs a renderer start and a CDP attach."""
+        if reusable and page not in self._crashed and not page.is_closed():
+            try:
+                await asyncio.wait_for(page.goto("about:blank"), 5)
+            except Exception:
+                reusable = False
+        else:
+            reusable = False
+        recorder.finish_visit(page)
+        if reusable:
+            lane.free.append(page)
+            return
+        self._crashed.discard(page)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(page.close(), 5)
 
     async def _visit(self, ctx: BrowserContext, page: Page, recorder: ContextRecorder, run: StateRun,
                      task: PageTask, *, consent: bool, discover: bool, reconsent: bool = False) -> None:
@@ -592,9 +626,6 @@ class Scanner:
 
         cfg = self.config
         state = run.state
-        page.on("dialog", lambda d: asyncio.ensure_future(_dismiss(d)))
-        crashed: list[bool] = []
-        page.on("crash", lambda _page: crashed.append(True))
         rec = await recorder.start_visit(page, task.url)
         started_at = utcnow()
         t0 = time.monotonic()
@@ -629,18 +660,18 @@ class Scanner:
                 notes.append(f"{event.replace('domcontentloaded', 'DOMContentLoaded')} event did not fire within "
                              f"{cfg.page_timeout:g} s; measured what had loaded")
                 break
-        if crashed:
+        if page in self._crashed:
             detail = "the page's renderer crashed (out of memory or a browser fault)"
             run.skipped.append(SkippedPage(task.url, "crashed", detail, state))
             self.progress.page_done(state, task.url, "crashed", detail)
             return
         if consent and reconsent and run.banner is not None:
             # after a browser restart: make the same choice again; the first banner stays the evidence
-            again = await self._consent(page, state, screenshot=False)
+            again = await self._consent(page, rec, state, screenshot=False)
             notes.append(f"consent {'made again' if again.succeeded else 'could not be made again'} "
                          "after a browser restart")
         elif consent:
-            run.banner = await self._consent(page, state)
+            run.banner = await self._consent(page, rec, state)
         settle_ms, settled = await settle(page, ctx, rec, quiet=cfg.settle_quiet, bound=cfg.settle_max)
         if not consent and state in ("accept", "reject") and run.banner is not None and run.banner.succeeded:
             # a banner that comes back on the next pages means the choice was not remembered
@@ -684,14 +715,15 @@ class Scanner:
         shown = str(status) if status is not None else "-"
         self.progress.page_done(state, task.url, shown, f"{visit.duration_ms / 1000:.1f} s")
 
-    async def _consent(self, page: Page, state: str, *, screenshot: bool = True) -> BannerResult:
+    async def _consent(self, page: Page, rec: VisitRecorder, state: str, *, screenshot: bool = True) -> BannerResult:
         from cookiescan import consent
 
         shot = None
         if screenshot and self.evidence_dir is not None and self.config.screenshots:
             shot = self.evidence_dir / f"banner-{state}.png"
         try:
-            banner = await consent.apply_consent(page, state, self.config.consent, screenshot_path=shot)
+            banner = await consent.apply_consent(page, state, self.config.consent, screenshot_path=shot,
+                                                 idle=lambda: page_quiet(page, rec, quiet=BANNER_QUIET))
             if banner.screenshot and shot is not None and self.evidence_dir is not None:
                 # stored relative to the result file: "<name>-evidence/banner-accept.png"
                 banner = replace(banner, screenshot=f"{self.evidence_dir.name}/{shot.name}")
@@ -712,23 +744,40 @@ def _origin(url: str) -> str:
     return f"{p.scheme}://{p.netloc}"
 
 
+async def page_quiet(page: Page, rec: VisitRecorder, *, quiet: float, hung_after: float = HUNG_AFTER) -> bool:
+    """Nothing pending in the page for ``quiet`` seconds: no request started or answered (one with no
+    answer after ``hung_after`` s is not waited for: real trackers leave fetches open), no cookie
+    written, and no short ``setTimeout`` (100 ms–5 s) still to fire. Cheap checks first: the page
+    is asked about its timers only once the collectors have seen nothing for ``quiet`` s."""
+    now = time.monotonic()
+    if any(now - t < hung_after for t in rec.inflight.values()):
+        return False
+    if now - max(rec.last_activity, rec.last_cookie) < quiet:
+        return False
+    try:
+        timers = float(await asyncio.wait_for(
+            page.evaluate("() => window.__cookiescanTimersDue ? window.__cookiescanTimersDue() : 0"), 1))
+    except Exception:
+        timers = 0.0
+    return timers <= 0
+
+
 async def settle(page: Page, ctx: BrowserContext, rec: VisitRecorder, *, quiet: float, bound: float,
-                 hung_after: float = 3.0) -> tuple[int, bool]:
-    """Wait until the page is quiet, at most ``bound`` seconds. Quiet means, for ``quiet`` seconds:
-    no request started or answered (a request with no answer after ``hung_after`` s is not waited
-    for — real trackers leave fetches open), no cookie written, the jar unchanged, and no short
-    ``setTimeout`` (100 ms–5 s) still pending in the page, so "set a cookie after 2 s" is caught.
+                 hung_after: float = HUNG_AFTER) -> tuple[int, bool]:
+    """Wait until the page is quiet (:func:`page_quiet`) and no new cookie has appeared in the jar
+    for ``quiet`` seconds, at most ``bound`` seconds; so "set a cookie after 2 s" is caught.
+    The jar is the context's, shared with the other pages of the state being visited in parallel:
+    only a cookie that was not there before counts (values are rewritten by every page view, such as
+    a session id, and would keep parallel visits waiting on each other).
     Returns (milliseconds waited, whether quiet was reached)."""
     t0 = time.monotonic()
 
     async def jar_signature() -> int | None:
         try:
-            return hash(tuple(sorted((c["name"], c["domain"], c.get("value", "")) for c in await ctx.cookies())))
+            return hash(tuple(sorted((c["name"], c["domain"], c.get("path", "")) for c in await ctx.cookies())))
         except Exception:
             return None
 
-    # cheap checks first (event timestamps kept by the collectors); the browser is asked about
-    # timers and the jar only once the network has gone quiet, so parallel visits stay cheap
     last_sig = await jar_signature()
     last_change = t0
     while True:
@@ -736,17 +785,9 @@ async def settle(page: Page, ctx: BrowserContext, rec: VisitRecorder, *, quiet: 
         if now - t0 >= bound:
             return int((now - t0) * 1000), False
         await asyncio.sleep(0.15)
-        now = time.monotonic()
-        if any(now - t < hung_after for t in rec.inflight.values()):
+        if time.monotonic() - last_change < quiet:
             continue
-        if now - max(rec.last_activity, rec.last_cookie, last_change) < quiet:
-            continue
-        try:
-            timers = float(await asyncio.wait_for(
-                page.evaluate("() => window.__cookiescanTimersDue ? window.__cookiescanTimersDue() : 0"), 1))
-        except Exception:
-            timers = 0.0
-        if timers > 0:
+        if not await page_quiet(page, rec, quiet=quiet, hung_after=hung_after):
             continue
         sig = await jar_signature()
         if sig != last_sig:

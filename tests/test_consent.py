@@ -16,6 +16,8 @@ from cookiescan.config import ConsentSelectors
 from cookiescan.consent import apply_consent, classify
 from cookiescan.demo import FixtureWeb, consent_sites, sites
 from cookiescan.demo.consent_sites import TRACKING_COOKIES
+from cookiescan.scan import Scanner
+from tests.conftest import fixture_config
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -277,3 +279,34 @@ async def test_second_run_on_the_same_context_does_not_trip_on_the_binding(cbrow
         await ctx.close()
     assert first.succeeded and first.cmp == "tarteaucitron deny"
     assert second.found is False and second.error is None  # the choice was remembered: no banner
+
+
+# -- how long a scan waits for a banner ------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("site", ["late-timer", "late-script"])
+async def test_scan_waits_for_a_banner_that_comes_late(consent_web: FixtureWeb, chromium_path: str,
+                                                       cbrowser: BrowserSession, site: str) -> None:
+    """The scan stops waiting for a banner once the page is idle — but a pending 3.5 s timer or a
+    CMP script still on its way is not idle, so a late banner is still found and clicked."""
+    config = fixture_config(consent_web, chromium_path, urls=(consent_sites.SITES[site],), states=("reject",),
+                            max_pages=1, use_sitemap=False)
+    result = await Scanner(config, session=cbrowser).run()
+    b = result.states["reject"].banner
+    assert b is not None and b.found and b.succeeded, b
+    assert b.buttons == ("Reject all",)
+    assert "late_choice" in {c.name for c in result.states["reject"].cookies}
+
+
+@pytest.mark.browser
+@pytest.mark.asyncio(loop_scope="session")
+async def test_scan_stops_waiting_for_a_banner_on_an_idle_page(consent_web: FixtureWeb, chromium_path: str,
+                                                              cbrowser: BrowserSession) -> None:
+    config = fixture_config(consent_web, chromium_path, urls=(consent_sites.SITES["plain"],), states=("accept",),
+                            max_pages=1, use_sitemap=False)
+    result = await Scanner(config, session=cbrowser).run()
+    b = result.states["accept"].banner
+    assert b is not None and not b.found and b.error is None
+    assert any(n.startswith("the page was idle after") for n in b.notes), b.notes

@@ -42,6 +42,7 @@ TARTEAUCITRON = "cmp-tarteaucitron.com"
 HOMEMADE_FR = "bandeau-fixture.fr"
 HOMEMADE_DE = "banner-fixture.de"
 BROKEN = "consent-errors-fixture.com"
+LATE = "late-banner-fixture.com"
 TRACKER = "cmp-tracker-fixture.net"
 
 ANALYTICS_COOKIE = "fx_analytics_id"
@@ -57,6 +58,8 @@ SITES = {
     "odd": f"https://{HOMEMADE_FR}/odd",
     "throws": f"https://{BROKEN}/throws",
     "plain": f"https://{BROKEN}/plain",
+    "late-timer": f"https://{LATE}/timer",
+    "late-script": f"https://{LATE}/slow-script",
 }
 
 # Only these packages are served from node_modules (their licences allow it: MIT, BSD-3-Clause).
@@ -417,6 +420,34 @@ def broken_site(req: Request) -> Response | None:
     return None
 
 
+# A banner that shows up late: built by a script, either after a timer or once a slow CMP script arrives.
+LATE_JS = f"""
+function showLateBanner() {{
+  var box = document.createElement("div");
+  box.id = "late-consent";
+  box.setAttribute("role", "dialog");
+  box.setAttribute("style", "{BANNER_CSS}");
+  box.innerHTML = '<p>We use cookies to measure the audience.</p>' +
+    '<button type="button" id="late-yes">Accept all</button> <button type="button" id="late-no">Reject all</button>';
+  document.body.appendChild(box);
+  function choose(v) {{ document.cookie = "late_choice=" + v + "; max-age=15552000; path=/"; box.remove(); }}
+  document.getElementById("late-yes").onclick = function () {{ choose("all"); }};
+  document.getElementById("late-no").onclick = function () {{ choose("none"); }};
+}}
+"""
+
+
+def late_site(req: Request) -> Response | None:
+    if req.path == "/timer":
+        return _page("Late banner (timer)", f"<p>Banner in 3.5 s.</p><script>{LATE_JS}</script>"
+                                            "<script>setTimeout(showLateBanner, 3500);</script>")
+    if req.path == "/slow-script":
+        return _page("Late banner (slow CMP)", '<p>The CMP script takes 3 s.</p><script src="/cmp.js" async></script>')
+    if req.path == "/cmp.js":
+        return _resp(LATE_JS + "showLateBanner();", content_type="application/javascript", delay=3.0)
+    return None
+
+
 def tracker_site(req: Request) -> Response | None:
     if req.path == "/pixel.gif":
         return _resp(GIF, content_type="image/gif", headers=[
@@ -436,5 +467,6 @@ def make_routes(node_modules: Path) -> dict[str, Handler]:
         HOMEMADE_FR: homemade_fr_site,
         HOMEMADE_DE: homemade_de_site,
         BROKEN: broken_site,
+        LATE: late_site,
         TRACKER: tracker_site,
     }
