@@ -52,13 +52,16 @@ navigator.sendBeacon("https://www.google-analytics.com/g/collect?v=2&en=page_vie
 
 
 class PeakRSS:
-    """Samples the memory of this process and all its descendants (Chromium) every 0.2 s.
+    """Samples the memory and CPU time of this process and all its descendants (Chromium) every 0.2 s.
 
     Uses PSS (proportional set size, /proc/PID/smaps_rollup): plain RSS counts the libraries and shared
     memory every Chromium process maps once per process, which overstates the total several times."""
 
+    HZ = os.sysconf("SC_CLK_TCK")
+
     def __init__(self) -> None:
         self.peak = 0
+        self.cpu: dict[int, float] = {}  # pid -> user + system seconds, last seen (the tree's CPU time)
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
@@ -66,6 +69,7 @@ class PeakRSS:
         me = os.getpid()
         children: dict[int, list[int]] = {}
         rss: dict[int, int] = {}
+        ticks: dict[int, float] = {}
         page = os.sysconf("SC_PAGE_SIZE")
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
@@ -76,12 +80,15 @@ class PeakRSS:
                 ppid = int(fields[1])
                 children.setdefault(ppid, []).append(int(entry))
                 rss[int(entry)] = int(fields[21]) * page
+                ticks[int(entry)] = (int(fields[11]) + int(fields[12])) / self.HZ
             except (OSError, ValueError, IndexError):
                 continue
         total, stack = 0, [me]
         while stack:
             pid = stack.pop()
             total += self._pss(pid, rss.get(pid, 0))
+            if pid != me and pid in ticks:
+                self.cpu[pid] = ticks[pid]
             stack.extend(children.get(pid, []))
         return total
 
@@ -116,9 +123,9 @@ async def one_run(web: FixtureWeb, exe: str, pages: int, concurrency: int) -> di
         t0, c0 = time.monotonic(), os.times()
         result = await Scanner(config).run()
         elapsed, c1 = time.monotonic() - t0, os.times()
-    # CPU of this process (scanner + the fixture server's threads) and of the reaped browser processes
-    cpu = (c1.user - c0.user) + (c1.system - c0.system) + (c1.children_user - c0.children_user) \
-        + (c1.children_system - c0.children_system)
+    # CPU of this process (scanner + the fixture server's threads) and of every browser process seen
+    # while sampling (a process that ends loses at most its last 0.2 s)
+    cpu = (c1.user - c0.user) + (c1.system - c0.system) + sum(mem.cpu.values())
     result = analyse(result, config)
     visits = sum(len(s.pages) for s in result.states.values())
     cookies = sorted({(st, c.name, c.site, round(c.requested_lifetime_days or 0)) for st, s in result.states.items()

@@ -613,7 +613,9 @@ class Scanner:
         else:
             reusable = False
         recorder.finish_visit(page)
-        if reusable:
+        # keep about as many tabs as this state has visits running on average: more is memory for nothing
+        keep = -(-max(1, self.config.concurrency) // max(1, len(self.runs))) + 1
+        if reusable and len(lane.free) < keep:
             lane.free.append(page)
             return
         self._crashed.discard(page)
@@ -665,6 +667,9 @@ class Scanner:
             run.skipped.append(SkippedPage(task.url, "crashed", detail, state))
             self.progress.page_done(state, task.url, "crashed", detail)
             return
+        # links in the loaded page go to the frontier at once, so the other states (and other tabs of
+        # this one) start on them while this page is still settling
+        added = await self._add_links(page, task) if discover else 0
         if consent and reconsent and run.banner is not None:
             # after a browser restart: make the same choice again; the first banner stays the evidence
             again = await self._consent(page, rec, state, screenshot=False)
@@ -680,16 +685,8 @@ class Scanner:
 
                 if (await asyncio.wait_for(read_layer(page), 5)).found:
                     notes.append(BANNER_AGAIN)
-        links: list[str] = []
-        if discover and task.depth < cfg.depth + 1:
-            with contextlib.suppress(Exception):
-                links = await asyncio.wait_for(page.evaluate(LINKS_JS), 5)
-        added = 0
-        if discover and links and self.frontier is not None:
-            before = len(self.frontier.items)
-            added = await self.frontier.add_links(links, task, base=page.url)
-            if len(self.frontier.items) != before:
-                self.progress.total(len(self.frontier.items))
+        if discover:  # again after settling: links that scripts added
+            added += await self._add_links(page, task)
         storage = await recorder.storage(page, task.url)
         frames = recorder.frames(page, rec)
         await recorder.drain(rec)
@@ -714,6 +711,20 @@ class Scanner:
         run.add_visit(visit, jar)
         shown = str(status) if status is not None else "-"
         self.progress.page_done(state, task.url, shown, f"{visit.duration_ms / 1000:.1f} s")
+
+    async def _add_links(self, page: Page, task: PageTask) -> int:
+        if self.frontier is None or task.depth >= self.config.depth + 1:
+            return 0
+        links: list[str] = []
+        with contextlib.suppress(Exception):
+            links = await asyncio.wait_for(page.evaluate(LINKS_JS), 5)
+        if not links:
+            return 0
+        before = len(self.frontier.items)
+        added = await self.frontier.add_links(links, task, base=page.url)
+        if len(self.frontier.items) != before:
+            self.progress.total(len(self.frontier.items))
+        return added
 
     async def _consent(self, page: Page, rec: VisitRecorder, state: str, *, screenshot: bool = True) -> BannerResult:
         from cookiescan import consent
