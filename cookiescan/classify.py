@@ -137,18 +137,21 @@ def _declared_fields(entry: Any) -> tuple[str | None, str | None]:
     return _category(getattr(entry, "category", None)), getattr(entry, "provider", None) or None
 
 
+def _category_and_source(declared: str | None, known: str | None) -> tuple[str, str]:
+    """The site's own declaration wins over known_trackers; neither gives "unknown"."""
+    if declared is not None:
+        return declared, "declared"
+    if known is not None:
+        return known, "known_trackers"
+    return "unknown", "unknown"
+
+
 def classify_cookie(cookie: Cookie, known: KnownTrackers, declared: DeclaredLookup | None = None) -> Cookie:
     """One cookie with vendor, category, category_source and declared filled in."""
     entry = declared.match(cookie.name, _cookie_host(cookie.domain)) if declared is not None else None
     d_cat, d_vendor = _declared_fields(entry) if entry is not None else (None, None)
-    k_cat = known_category(cookie, known)
     vendor = known_vendor(cookie, known) or d_vendor
-    if d_cat is not None:
-        category, source = d_cat, "declared"
-    elif k_cat is not None:
-        category, source = k_cat, "known_trackers"
-    else:
-        category, source = "unknown", "unknown"
+    category, source = _category_and_source(d_cat, known_category(cookie, known))
     return dataclasses.replace(
         cookie, vendor=vendor, category=category, category_source=source, declared=entry is not None
     )
@@ -160,14 +163,8 @@ def classify_storage(item: StorageItem, known: KnownTrackers, declared: Declared
     host = host_of(item.origin) or item.origin
     entry = declared.match(item.key, host or None) if declared is not None else None
     d_cat, d_vendor = _declared_fields(entry) if entry is not None else (None, None)
-    k_cat = known_category(item, known)
     vendor = known_vendor(item, known) or d_vendor
-    if d_cat is not None:
-        category, source = d_cat, "declared"
-    elif k_cat is not None:
-        category, source = k_cat, "known_trackers"
-    else:
-        category, source = "unknown", "unknown"
+    category, source = _category_and_source(d_cat, known_category(item, known))
     return dataclasses.replace(item, vendor=vendor, category=category, category_source=source)
 
 

@@ -911,11 +911,16 @@ async def _settle_banner(page: Page, before: Layer, timeout: float = SETTLE_TIME
         await asyncio.sleep(0.2)
 
 
+async def _click_and_wait_gone(run: _Run, control: Control) -> bool:
+    """Click ``control``; True once it has gone from the page (or when it could not be followed)."""
+    handle = await run.click_control(control)
+    return await _wait_gone(handle) if handle is not None else True
+
+
 async def _act_heuristic(run: _Run, action: str, layer: Layer) -> bool:
     target = layer.first(action)
     if target is not None:
-        handle = await run.click_control(target)
-        return await _wait_gone(handle) if handle is not None else True
+        return await _click_and_wait_gone(run, target)
     # not on the first layer: open the settings
     settings = layer.first("settings")
     if settings is None:
@@ -936,8 +941,7 @@ async def _second_layer(run: _Run, action: str, seen: set[str]) -> bool:
         await asyncio.sleep(0.2)
     target = layer.first(action)
     if target is not None:
-        handle = await run.click_control(target)
-        return await _wait_gone(handle) if handle is not None else True
+        return await _click_and_wait_gone(run, target)
     save = layer.first("save")
     if save is None:
         raise _SiteError(f"the second layer offers no {action} control and no save control")

@@ -34,6 +34,7 @@ import yaml
 from bs4 import BeautifulSoup, Tag
 
 from cookiescan.errors import DeclaredListError
+from cookiescan.models import CATEGORIES, DAYS_PER_MONTH, DAYS_PER_YEAR
 
 __all__ = [
     "CATEGORIES",
@@ -48,9 +49,6 @@ __all__ = [
     "parse_duration",
 ]
 
-CATEGORIES = ("necessary", "functional", "analytics", "marketing", "unknown")
-DAYS_PER_MONTH = 30.44
-DAYS_PER_YEAR = 365.25
 
 _FIELDS_HINT = "columns/keys: name, domain, category, lifetime, provider (only name is required)"
 

@@ -25,6 +25,8 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
 
+from cookiescan.models import CATEGORIES, DAYS_PER_MONTH, DAYS_PER_YEAR
+
 __all__ = [
     "CATEGORIES",
     "CookieInfo",
@@ -36,7 +38,6 @@ __all__ = [
     "vendor_key",
 ]
 
-CATEGORIES = ("necessary", "functional", "analytics", "marketing", "unknown")
 
 #: Data format of the JSON files this loader understands.
 FORMAT = 1
@@ -50,8 +51,8 @@ DAYS_PER_UNIT = {
     "hour": 1 / 24,
     "day": 1.0,
     "week": 7.0,
-    "month": 30.44,
-    "year": 365.25,
+    "month": DAYS_PER_MONTH,
+    "year": DAYS_PER_YEAR,
 }
 _UNIT_ALIASES = {
     "s": "second", "sec": "second", "secs": "second", "second": "second", "seconds": "second",

@@ -22,6 +22,9 @@ SCHEMA_VERSION = "1.0"
 
 STATES = ("before", "accept", "reject")
 CATEGORIES = ("necessary", "functional", "analytics", "marketing", "unknown")
+# RULES.md: a month is 30.44 days when a duration has no start date; a year is the Julian 365.25 days.
+DAYS_PER_MONTH = 30.44
+DAYS_PER_YEAR = 365.25
 SEVERITIES = ("low", "medium", "high")
 REDACTED = None  # a redacted value is stored as None, with its length kept
 

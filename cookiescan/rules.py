@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from cookiescan.classify import is_tracker, known_category
 from cookiescan.models import (
+    DAYS_PER_MONTH,
     SEVERITIES,
     STATES,
     Cookie,
@@ -78,8 +79,6 @@ __all__ = [
     "severity_at_least",
 ]
 
-#: RULES.md: a month is 30.44 days when a duration has no start date.
-DAYS_PER_MONTH = 30.44
 #: Tolerance on the observed cap, for clock skew between the server's ``Expires`` and the browser.
 CAP_TOLERANCE = timedelta(hours=1)
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # low 0, medium 1, high 2

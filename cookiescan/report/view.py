@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cookiescan.models import SEVERITIES, STATES, Finding, ScanResult
+from cookiescan.models import DAYS_PER_MONTH, DAYS_PER_YEAR, SEVERITIES, STATES, Finding, ScanResult
 
 STATE_LABELS = {
     "before": "Before any choice",
@@ -25,7 +25,6 @@ STATE_LABELS = {
 }
 STATE_SHORT = {"before": "Before", "accept": "Accept", "reject": "Reject", "all": "All states", "notice": "Notice"}
 SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}  # low < medium < high
-DAYS_PER_MONTH = 30.44  # calendar month (RULES.md: 13 months ≈ 395–396 days)
 DEFAULT_CAP_MONTHS = 13
 
 
@@ -180,7 +179,7 @@ def human_days(days: float | None) -> str:
     months = days / DAYS_PER_MONTH
     if months < 23.5:
         return f"{months:.0f} mo ({days:.0f} d)"
-    years = days / 365.25
+    years = days / DAYS_PER_YEAR
     return (
         f"{years:.0f} y ({days:.0f} d)"
         if abs(years - round(years)) < 0.05
