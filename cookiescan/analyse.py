@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from cookiescan.config import ScanConfig
 from cookiescan.errors import UsageError
-from cookiescan.models import ScanResult
+from cookiescan.models import DAYS_PER_MONTH, LifetimeCap, ScanResult
 
 log = logging.getLogger("cookiescan.analyse")
 
@@ -62,6 +62,9 @@ def analyse(result: ScanResult, config: ScanConfig, declared_list=None, notice_o
         cap_days = rules.max_month_span_days(options.max_lifetime_months)
         extra = notice.notice_findings(classified, notice_obj, trackers, cap_days=cap_days)
         findings = list(rules.merge_findings(findings, extra, options))
-    return replace(classified, findings=tuple(findings),
+    cap = LifetimeCap(text=config.max_lifetime, months=options.max_lifetime_months,
+                      days=round(options.max_lifetime_months * DAYS_PER_MONTH, 2),
+                      max_days=rules.max_month_span_days(options.max_lifetime_months))
+    return replace(classified, findings=tuple(findings), lifetime_cap=cap,
                    declared=declared_list.to_dict() if declared_list is not None else None,
                    notice=notice_obj.to_dict() if notice_obj is not None else None)

@@ -21,11 +21,11 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
 
 from cookiescan.models import CATEGORIES, DAYS_PER_MONTH, DAYS_PER_YEAR
+from cookiescan.resources import read_text
 
 __all__ = [
     "CATEGORIES",
@@ -344,7 +344,7 @@ class KnownTrackers:
 
 
 def _read(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(files("known_trackers").joinpath(name).read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(read_text("known_trackers", name))
     return data
 
 

@@ -242,6 +242,17 @@ class BrowserEvidence:
 
 
 @dataclass(frozen=True, slots=True)
+class LifetimeCap:
+    """The lifetime cap the rules judged against (``--max-lifetime``), recorded so every report draws the
+    same cap the findings used."""
+
+    text: str  # as asked, e.g. "13months", "6m", "395d"
+    months: int  # whole calendar months, counted from the moment each cookie was set
+    days: float  # months x 30.44: the nominal length reports draw and label
+    max_days: int  # the longest N calendar months can be (13 -> 397): a declared lifetime over it is over the cap
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     """The canonical, versioned output of one scan."""
 
@@ -264,6 +275,7 @@ class ScanResult:
     interrupted: bool = False
     declared: dict[str, Any] | None = None  # the declared list used, in its dict form
     notice: dict[str, Any] | None = None  # what the written cookie notice promises (cookiescan.notice)
+    lifetime_cap: LifetimeCap | None = None  # the cap the rules judged against (set by the analysis)
 
     # -- convenience ---------------------------------------------------------------------------
     @property

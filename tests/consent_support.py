@@ -1,16 +1,13 @@
 """Helpers for the consent tests: the real consent-manager libraries from npm, and one visit.
 
 ``tests/fixtures/cmp`` pins the libraries (package.json + package-lock.json); ``node_modules`` there is
-git-ignored and made on demand with ``npm ci`` (the only step of the suite that needs the network —
-CI has npm; without npm the consent tests are skipped, saying why).
+git-ignored and installed by ``scripts/dev setup`` (``npm ci`` from the lockfile), never by the tests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +21,6 @@ from cookiescan.models import BannerResult
 
 CMP_DIR = Path(__file__).parent / "fixtures" / "cmp"
 NODE_MODULES = CMP_DIR / "node_modules"
-NPM_CI = ("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
 
 
 def _installed_matches_pins() -> bool:
@@ -37,19 +33,12 @@ def _installed_matches_pins() -> bool:
 
 
 def ensure_node_modules() -> Path:
-    """``tests/fixtures/cmp/node_modules`` with the pinned versions, running ``npm ci`` if needed."""
+    """``tests/fixtures/cmp/node_modules`` with the pinned versions. The suite never installs them itself
+    (``scripts/dev setup`` and so CI run ``npm ci`` from the lockfile): a missing install is one failure line."""
     if NODE_MODULES.is_dir() and _installed_matches_pins():
         return NODE_MODULES
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("npm is not installed: the consent tests serve real consent managers installed with "
-                    f"`npm ci` in {CMP_DIR} (install Node.js/npm, or run it once by hand)")
-    proc = subprocess.run([npm, *NPM_CI[1:]], cwd=CMP_DIR, capture_output=True, text=True, timeout=600,
-                          check=False)
-    if proc.returncode != 0 or not _installed_matches_pins():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        pytest.fail(f"`{' '.join(NPM_CI)}` failed in {CMP_DIR} (exit {proc.returncode}): " + " | ".join(tail))
-    return NODE_MODULES
+    pytest.fail(f"the consent-manager fixtures are not installed in {NODE_MODULES} (or not at the pinned versions): "
+                "run `scripts/dev setup` (it runs `npm ci` there from the lockfile)", pytrace=False)
 
 
 @dataclass(frozen=True)

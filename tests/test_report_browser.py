@@ -75,3 +75,35 @@ async def test_hostile_names_and_values_stay_text(web, chromium_path, browser, t
     assert hostile.NASTY_NAME in text  # shown, as text
     assert hostile.NASTY_STORAGE_KEY in text
     assert not any(Path(p).name.startswith("..") for p in tmp_path.iterdir())
+
+
+async def test_report_draws_the_cap_that_was_asked_for(web, chromium_path, browser, tmp_path) -> None:
+    """Issue 12.4: with --max-lifetime 6months the inventory's cap label and "over cap" marks agree with the
+    findings (the report used to draw 13 months whatever was asked)."""
+    config = fixture_config(web, chromium_path, states=("before",), max_pages=2, depth=1, max_lifetime="6months")
+    result = analyse(await Scanner(config, session=browser).run(), config)
+    assert result.lifetime_cap is not None and result.lifetime_cap.months == 6
+    judged = {(f.subject, d) for f in result.findings if f.rule == "lifetime-over-cap" for d in f.evidence["domains"]}
+    # lang asks 365 days: over 6 months, within 13 — only a report drawing the asked cap marks it
+    assert any(name == "lang" for name, _ in judged), judged
+    out = tmp_path / "six-months.html"
+    write(result, out, "html", ReportOptions())
+    seen = await open_report(browser, out, tmp_path / "six-months.png")
+    assert seen["console"] == [] and seen["errors"] == [], seen
+    ctx = await browser.new_context()
+    page = await ctx.new_page()
+    await page.goto(out.as_uri(), wait_until="load")
+    header = await page.text_content("#t-inventory thead") or ""
+    rows = await page.evaluate("""() => Array.from(document.querySelectorAll('#t-inventory tbody tr'), tr => ({
+        name: tr.querySelector('.cname').textContent,
+        where: tr.querySelector('.where').textContent,
+        over: tr.querySelector('td.life').innerText.includes('over cap'),
+        overBar: !!tr.querySelector('td.life .fill.over')}))""")
+    facts = await page.text_content("#evidence") or ""
+    await ctx.close()
+    assert "6 mo (183 d) cap" in header and "13 mo" not in header
+    assert "6 mo (183 d)" in facts
+    shown = {r["name"] for r in rows if r["over"]}
+    assert shown == {name for name, _ in judged}, (shown, judged)
+    assert all(r["over"] == r["overBar"] for r in rows)
+    assert {r["name"] for r in rows} - shown, "some cookies are within the cap and must not be marked"

@@ -13,19 +13,19 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from cookiescan.collect.cookies import requested_lifetime, script_from_stack, split_cookie
 from cookiescan.models import CookieWrite, FrameRecord, RequestRecord, StorageItem
 from cookiescan.party import PartyResolver, host_of, site_of
+from cookiescan.resources import read_text
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, CDPSession, Frame, Page, Request, Response
 
 log = logging.getLogger("cookiescan.collect")
 
-HOOKS_JS = resources.files("cookiescan.collect").joinpath("hooks.js").read_text(encoding="utf-8")
+HOOKS_JS = read_text("cookiescan.collect", "hooks.js")
 MAX_URL = 2048
 MAX_REQUESTS_PER_PAGE = 5000
 MAX_WRITES_PER_PAGE = 5000  # a site writing more cookies than this is recorded as doing so, not in full

@@ -19,14 +19,14 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
 from cookiescan.models import CATEGORIES, Cookie, Finding, ScanResult
 from cookiescan.report import view
 from cookiescan.report.interface import ReportOptions
+from cookiescan.resources import read_text
 
-TEMPLATES = Path(__file__).parent / "templates"
 MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SEVERITY_MARK = {"high": "▲", "medium": "◆", "low": "▼"}
@@ -183,14 +183,15 @@ class RuleGroup:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _bar(days: float | None, cap: float, known: bool = True) -> Bar:
+def _bar(days: float | None, cap: float, known: bool = True, over: bool | None = None) -> Bar:
+    """``over`` given: the rules' verdict (calendar months from when the cookie was set); else days vs cap."""
     if not known:
         return Bar(None, "not observed", 0.0, False, known=False)
     if days is None:
         return Bar(None, "session", 0.0, False)
     scale = cap * 2
     pct = max(1.5, min(100.0, days / scale * 100)) if days > 0 else 0.0
-    return Bar(days, view.human_days(days), round(pct, 1), days > cap + 0.5)
+    return Bar(days, view.human_days(days), round(pct, 1), days > cap + 0.5 if over is None else over)
 
 
 def _cell(c: Cookie, sev: str | None) -> Cell:
@@ -220,6 +221,7 @@ def _finding_index(findings: list[Finding]) -> dict[tuple[str, str], str]:
 def inventory(result: ScanResult, options: ReportOptions, states: list[str]) -> list[InventoryRow]:
     """One row per cookie (name + domain + path), with what happened to it in each state."""
     cap = view.cap_days(result)
+    judged_over = view.over_cap_cookies(result)
     by_key: dict[tuple[str, str, str], dict[str, Cookie]] = defaultdict(dict)
     for s in states:
         for c in result.states[s].cookies:
@@ -270,7 +272,8 @@ def inventory(result: ScanResult, options: ReportOptions, states: list[str]) -> 
                 declared=any(c.declared for c in seen.values()),
                 cells=cells,
                 states=[s for s in states if s in seen and seen[s].in_jar],
-                requested=_bar(req_days, cap, req_known),
+                requested=_bar(req_days, cap, req_known,
+                               None if judged_over is None else (name, domain) in judged_over),
                 stored=_bar(stored_days, cap, bool(stored_vals)),
                 requested_raw=next((c.requested_raw for c in seen.values() if c.requested_raw), None),
                 set_by=sorted({c.set_by for c in seen.values() if c.set_by}),
@@ -864,10 +867,15 @@ def short_url(url: str, limit: int = 64) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _template_source(name: str) -> str:
+    """Templates come from the package data (importlib.resources), so a wheel or zip install finds them."""
+    return read_text("cookiescan.report", f"templates/{name}")
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
+        loader=FunctionLoader(_template_source),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -887,7 +895,7 @@ def _environment() -> Environment:
 @cache
 def script() -> str:
     """The report's one inline script (sorting, filtering, print expansion)."""
-    return (TEMPLATES / "report.js").read_text(encoding="utf-8")
+    return read_text("cookiescan.report", "templates/report.js")
 
 
 def script_hash(source: str) -> str:

@@ -8,6 +8,7 @@ importable; the reports still render (with the rule id as title) when they are n
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections import Counter
 from collections.abc import Iterable
@@ -155,13 +156,32 @@ def verdict(result: ScanResult) -> str:
 
 
 def cap_days(result: ScanResult) -> float:
-    """The lifetime cap the scan judged against, in days (13 calendar months unless configured)."""
-    months: Any = DEFAULT_CAP_MONTHS
-    for key in ("lifetime_cap_months", "max_lifetime_months", "cap_months"):
-        if isinstance(result.config.get(key), (int, float)):
-            months = result.config[key]
-            break
-    return float(months) * DAYS_PER_MONTH
+    """The lifetime cap the scan judged against, in days: the cap the analysis recorded (``--max-lifetime``
+    as whole months x 30.44 d); for a result analysed before the cap was recorded, its ``max_lifetime``
+    setting; 13 months when neither says."""
+    if result.lifetime_cap is not None:
+        return result.lifetime_cap.days
+    months = DEFAULT_CAP_MONTHS
+    text = result.config.get("max_lifetime")
+    if isinstance(text, str):
+        from cookiescan.rules import parse_cap
+
+        with contextlib.suppress(ValueError):
+            months = parse_cap(text)
+    return round(months * DAYS_PER_MONTH, 2)
+
+
+def over_cap_cookies(result: ScanResult) -> set[tuple[str, str]] | None:
+    """(cookie name, domain) pairs a ``lifetime-over-cap`` finding judged over the cap (ignored ones too: an
+    ignore changes the gate, not the fact); ``None`` for a result that was never analysed."""
+    if result.lifetime_cap is None:
+        return None
+    out: set[tuple[str, str]] = set()
+    for f in result.findings:
+        if f.rule == "lifetime-over-cap":
+            domains = f.evidence.get("domains") or [f.evidence.get("domain")]
+            out.update((f.subject, str(d)) for d in domains if d)
+    return out
 
 
 def human_days(days: float | None) -> str:

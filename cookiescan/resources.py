@@ -1,0 +1,30 @@
+"""The non-Python files cookiescan reads at run time, named in one place and read with
+:mod:`importlib.resources` (so they are found in a wheel, a zip or an editable install alike, never
+through a path built from ``__file__``).
+
+``RUNTIME_FILES`` is what ``tests/test_packaging.py`` checks the built wheel and sdist for: a file read
+here but left out of ``[tool.setuptools.package-data]`` fails that test, not a user's first scan.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+# (package, path inside the package) for every data file some module reads while running.
+RUNTIME_FILES: tuple[tuple[str, str], ...] = (
+    ("cookiescan.collect", "hooks.js"),
+    ("cookiescan.report", "templates/report.html.j2"),
+    ("cookiescan.report", "templates/report.css"),
+    ("cookiescan.report", "templates/report.js"),
+    ("known_trackers", "cookies.json"),
+    ("known_trackers", "domains.json"),
+)
+
+
+@cache
+def read_text(package: str, name: str) -> str:
+    """The UTF-8 text of the data file ``name`` inside ``package`` (read once per process)."""
+    if (package, name) not in RUNTIME_FILES:  # keeps RUNTIME_FILES complete: the packaging test relies on it
+        raise KeyError(f"{package}/{name} is not listed in cookiescan.resources.RUNTIME_FILES")
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
