@@ -1,0 +1,10 @@
+"""The one error the evidence modules raise: printed by the CLI as one ``Error: …`` line, exit code 2."""
+
+from __future__ import annotations
+
+from cookiescan.errors import CookiescanError
+
+
+class EvidenceError(CookiescanError):
+    """Evidence could not be written or read: a bad archive name, an unreadable key, a pack that is not a
+    zip. The message is one line that names the file or key concerned."""
