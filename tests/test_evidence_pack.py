@@ -438,3 +438,35 @@ def test_keys_that_are_not_ed25519_are_one_line_errors(tmp_path: Path) -> None:
         with pytest.raises(EvidenceError) as err:
             loader(tmp_path / file)
         assert message in err.value.message and "\n" not in err.value.message
+
+
+# A throwaway key made with `ssh-keygen -t ed25519 -N pw` for this test only (passphrase "pw").
+ENCRYPTED_OPENSSH_KEY = b"""-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0AAAAGAAAABDjHm0lvU
+39JRCbh6Yc5bN8AAAAEAAAAAEAAAAzAAAAC3NzaC1lZDI1NTE5AAAAIPtcVAGAfq/Ltj5N
+fCZSnriZABrYPXl85k5urdOR2robAAAAkKjg3YsMVtfJaBgihP8afLVRsiRHvzg4cVRTN0
+bOyk2go7ChLEipumTU894v+SlFkAtfDXnt9+PByQC7xW02/cGHvWmyniL1z4tDjkcWozKN
+k3T57tAOOVADYdw9TYpFOYbpSwbd4PlfiZe4z8Cwaz0UhYn/W4HRKaZkiWEaaPra+6Wroo
+FK9viBYjyRdVXvFw==
+-----END OPENSSH PRIVATE KEY-----
+"""
+
+
+def test_encrypted_openssh_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guards: an encrypted OpenSSH key (ssh-keygen's default when a passphrase is typed) asks for the
+    password; with it, it loads when 'bcrypt' is installed and otherwise says bcrypt is needed — one line
+    either way. Mutation: the "password-protected" test removed from the TypeError branch -> the raw
+    cryptography message instead of the hint about COOKIESCAN_SIGN_KEY_PASSWORD."""
+    key_file = tmp_path / "id_ed25519"
+    key_file.write_bytes(ENCRYPTED_OPENSSH_KEY)
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    with pytest.raises(EvidenceError, match=f"encrypted: set {PASSWORD_ENV}"):
+        load_private_key(key_file)
+    monkeypatch.setenv(PASSWORD_ENV, "pw")
+    try:
+        import bcrypt  # noqa: F401
+    except ImportError:
+        with pytest.raises(EvidenceError, match="needs the 'bcrypt' package"):
+            load_private_key(key_file)
+    else:
+        assert fingerprint(load_private_key(key_file)) == "SHA256:g4vZNSNDFlNXfujeiF0tPHqWnToChuDGSvyHqyBR5+E"

@@ -65,7 +65,7 @@ def load_private_key(source: Path | str | bytes, *, password: str | bytes | None
         else:
             raise EvidenceError(f"{label} is not a PEM or OpenSSH private key")
     except TypeError as exc:
-        if "encrypted" in str(exc) and pw is None:
+        if pw is None and ("encrypted" in str(exc) or "password-protected" in str(exc)):
             raise EvidenceError(f"{label} is encrypted: set {PASSWORD_ENV} to its password") from None
         if pw is not None and "not encrypted" in str(exc):
             # A password set in the environment for a plain key is harmless: load the key without it.
@@ -74,13 +74,13 @@ def load_private_key(source: Path | str | bytes, *, password: str | bytes | None
     except UnsupportedAlgorithm as exc:
         if "bcrypt" in str(exc):
             raise EvidenceError(
-                f"{label} is an encrypted OpenSSH key, which needs the 'bcrypt' package; install it, or convert "
-                "the key to PKCS#8 with `ssh-keygen -p -m PKCS8 -f KEY`") from None
+                f"{label} is an encrypted OpenSSH key, which needs the 'bcrypt' package: install it, or sign "
+                "with a PKCS#8 key (cookiescan keygen)") from None
         raise EvidenceError(f"{label}: {_NOT_ED25519}") from None
     except ValueError as exc:
         message = str(exc)
         if pw is not None and ("password" in message.lower() or "decrypt" in message.lower()):
-            raise EvidenceError(f"{label}: wrong password (from {PASSWORD_ENV} or --password)") from None
+            raise EvidenceError(f"{label}: wrong password (check {PASSWORD_ENV})") from None
         raise EvidenceError(f"{label} could not be read: {_one_line(exc)}") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise EvidenceError(f"{label} is {_kind(key)} key; {_NOT_ED25519}")
