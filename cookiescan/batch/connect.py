@@ -11,7 +11,7 @@ import re
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
@@ -99,10 +99,12 @@ def install_sqlite_hooks(engine: Engine) -> None:
 
 def check_schema(conn: Connection, where: str) -> None:
     """Raise StoreError unless the database is at the newest migration."""
-    from alembic.runtime.migration import MigrationContext
-
+    # read alembic's version table directly: workers then never import alembic
     with conn.begin():
-        current = tuple(MigrationContext.configure(conn).get_current_heads())
+        if inspect(conn).has_table("alembic_version"):
+            current = tuple(sorted(conn.scalars(text("SELECT version_num FROM alembic_version"))))
+        else:
+            current = ()
     if current == (HEAD,):
         return
     if not current:
