@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from report_factory import (
     LONG_PAGES,
     SECRET_VALUE,
@@ -393,38 +394,69 @@ def test_big_html_renders(tmp_path: Path) -> None:
     assert page.count('<tr data-category="marketing"') == 500
 
 
-def test_rule_info_is_used_when_the_rules_module_has_it(
-    result: ScanResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Guards the lazy RULE_INFO lookup: titles, explanations and legal basis reach the report."""
-    import sys
-    import types
-    from dataclasses import dataclass
+def _real_findings_result(scenario: str) -> tuple[ScanResult, set[str]]:
+    """A small hand-built scan classified and judged by the real rules (no stubs): the ``many`` scenario
+    fires every rule but ``no-consent-banner``, which the ``no-banner`` scenario fires."""
+    from cookiescan.classify import classify
+    from cookiescan.rules import RuleOptions, evaluate
+    from tests import factories as fx
 
-    @dataclass(frozen=True)
-    class Info:
-        id: str
-        title: str
-        severity: str
-        explanation: str
-        legal_basis: str
-
-    fake = types.ModuleType("cookiescan.rules")
-    fake.RULE_INFO = {  # type: ignore[attr-defined]
-        "pre-consent-cookie": Info(
-            "pre-consent-cookie",
-            "Non-necessary cookie before consent",
-            "high",
-            "Silence is refusal: <nothing> may be stored before the visitor chooses.",
-            "ePrivacy art. 5(3); CNIL 2020-091 §2",
+    known = fx.make_known()
+    ga = [fx.make_request("https://www.google-analytics.com/g/collect", resource_type="ping")]
+    if scenario == "many":
+        result = fx.make_result(
+            before=fx.make_state(cookies=[fx.make_cookie("_ga", requested_days=730)],
+                                 writes=[fx.make_write("_ga", days=730)], requests=ga,
+                                 banner=fx.make_banner("before", reject_first=False)),
+            reject=fx.make_state("reject", cookies=[fx.make_cookie("_fbp", requested_days=90)], requests=ga),
         )
-    }
-    monkeypatch.setitem(sys.modules, "cookiescan.rules", fake)
+        declared = fx.make_declared(fx.declared_cookie("_fbp", category="marketing", lifetime="30 jours"),
+                                    fx.declared_cookie("old_tracker", lifetime="3 ans"))
+    else:
+        result = fx.make_result(before=fx.make_state(cookies=[fx.make_cookie("_ga", requested_days=30)],
+                                                     with_banner=False))
+        declared = None
+    findings = evaluate(classify(result, known, declared), declared, RuleOptions(), known=known)
+    return replace(result, findings=findings), {f.rule for f in findings}
+
+
+@pytest.mark.parametrize("scenario", ["many", "no-banner"])
+def test_real_rule_texts_reach_the_report(scenario: str, tmp_path: Path) -> None:
+    """Guards the lazy RULE_INFO lookup through the real rules module: for every rule that fired, its
+    title, explanation and legal basis from ``cookiescan.rules.RULE_INFO`` are in the HTML (escaped),
+    and its title in the Markdown and JUnit reports."""
+    from cookiescan.rules import RULE_INFO
+
+    result, fired = _real_findings_result(scenario)
+    assert fired and fired <= set(RULE_INFO)
     page = html_of(result, tmp_path)
-    assert "Non-necessary cookie before consent" in page
-    assert "Silence is refusal: &lt;nothing&gt; may be stored" in page
-    assert "ePrivacy art. 5(3); CNIL 2020-091 §2" in page
-    assert "Non-necessary cookie before consent" in render(result, "md")
+    md = render(result, "md")
+    junit = render(result, "junit")
+    suites = {el.get("name"): el for el in ET.fromstring(junit).iter("testsuite")}
+    for rule in sorted(fired):
+        info = RULE_INFO[rule]
+        assert info.title and info.explanation and info.legal_basis, rule
+        group = _section_of_rule(page, rule)
+        assert f"<h3>{escape(info.title)}</h3>" in group, rule
+        assert f'<p class="explain">{escape(info.explanation)}</p>' in group, rule
+        assert f"<strong>Legal basis:</strong> {escape(info.legal_basis)}</p>" in group, rule
+        assert f"| {info.title} (`{rule}`) |" in md, rule
+        titles = [p.get("value") for p in suites[f"cookiescan.{rule}"].iter("property") if p.get("name") == "title"]
+        assert titles == [info.title], rule
+
+
+def test_every_rule_text_is_exercised_by_the_real_rules_test() -> None:
+    """A new rule must fire in one of the scenarios above, so its text is checked in a report too."""
+    from cookiescan.rules import RULE_INFO
+
+    fired = _real_findings_result("many")[1] | _real_findings_result("no-banner")[1]
+    assert fired == set(RULE_INFO)
+
+
+def _section_of_rule(page: str, rule: str) -> str:
+    m = re.search(rf'<details[^>]*id="rule-{re.escape(rule)}".*?</details>', page, flags=re.S)
+    assert m is not None, f"no rule group for {rule}"
+    return m.group(0)
 
 
 # -- the written notice ----------------------------------------------------------------------------

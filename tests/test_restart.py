@@ -86,9 +86,15 @@ async def test_browser_death_is_survived(killer_web, chromium_path) -> None:
     # the first banner stays the evidence
     assert result.states["accept"].banner is not None and result.states["accept"].banner.succeeded
 
-    # nothing is lost from the report: every page is either measured or listed as skipped, per state
+    # nothing is lost from the report: every page the crawl planned is, in every state, either measured
+    # or listed as skipped in that state with a reason
+    assert scanner.frontier is not None
+    planned = {t.url for t in scanner.frontier.items}
+    assert len(planned) > 2
+    assert set(result.states) == {"before", "accept", "reject"}
     for state, sr in result.states.items():
         measured = {p.url for p in sr.pages}
         skipped = {s.url for s in result.skipped if s.state == state}
-        assert measured | skipped >= {p.url for p in result.states["before"].pages} - skipped
+        assert planned <= measured | skipped, (state, sorted(planned - measured - skipped))
+        assert all(s.reason for s in result.skipped if s.state == state)
     assert analyse(result, config).findings  # the rules still run on the merged result

@@ -34,7 +34,14 @@ async def test_two_year_cookie_requested_730_stored_400(shop_before: ScanResult)
     ga = cookies_by_name(shop_before)["_ga"]
     assert ga.requested_lifetime_days == pytest.approx(730, abs=0.01)
     assert ga.stored_lifetime_days == pytest.approx(400, abs=0.5)  # Chromium's cap
-    assert ga.requested_raw == "max-age=63072000".replace("max-age", "Max-Age") or ga.requested_raw
+    # the evidence quotes what the script asked for (site.js writes max-age=63072000), not the jar's cap
+    assert ga.requested_raw == "Max-Age=63072000"
+    writes = [w for p in shop_before.states["before"].pages for w in p.cookie_writes if w.name == "_ga"]
+    assert writes
+    for w in writes:
+        assert w.requested_raw == "Max-Age=63072000"
+        assert w.requested_lifetime_days == pytest.approx(730, abs=0.01)
+        assert "max-age=63072000" in w.attributes  # the attributes verbatim, as the site wrote them
 
 
 async def test_who_set_each_cookie(shop_before: ScanResult) -> None:
@@ -122,12 +129,17 @@ async def test_first_party_option_changes_party(web, chromium_path, browser) -> 
     assert found["ad_uid"].party == "third"
 
 
-async def test_result_records_evidence(shop_before: ScanResult) -> None:
+async def test_result_records_evidence(shop_before: ScanResult, browser) -> None:
     assert shop_before.schema_version
     assert shop_before.browser is not None
-    assert shop_before.browser.product.startswith("Chromium/")
+    # the browser that made the observations, as the driver (not cookiescan's own probe) reports it
+    version = browser.browser.version
+    assert shop_before.browser.product == f"Chromium/{version}"
     assert shop_before.browser.third_party_cookies == "allowed"
-    assert "HeadlessChrome" in shop_before.browser.user_agent or "Chrome" in shop_before.browser.user_agent
+    # the user agent the pages saw: headless Chromium of that major version (Chromium's reduced user agent
+    # says MAJOR.0.0.0), not disguised
+    assert shop_before.browser.headless is True
+    assert f" HeadlessChrome/{version.split('.')[0]}.0.0.0 " in shop_before.browser.user_agent
     assert shop_before.started_at.endswith("Z") and shop_before.finished_at.endswith("Z")
     assert shop_before.config["max_pages"] == 20
     again = ScanResult.from_dict(shop_before.to_dict())
