@@ -17,6 +17,11 @@ from cookiescan.models import ScanResult
 from cookiescan.scan import Scanner
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-baselines", action="store_true",
+                     help="rewrite tests/baselines/*.json from this run (see tests/baseline_support.py)")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _no_network_beyond_loopback() -> Iterator[None]:
     """Python-side guard: any connection attempt to a non-loopback address fails the test run."""
