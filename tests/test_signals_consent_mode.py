@@ -129,6 +129,9 @@ def test_request_record_edge_cases() -> None:
     assert all("\n" not in e for e in broken.errors)
     denied = consent_mode_from_request("https://www.google-analytics.com/g/collect?gcs=G100&gcd=11q1q1q1q5")
     assert denied is not None and not any_granted(denied)
+    crowded = "https://www.google-analytics.com/g/collect?" + "&".join(f"p{i}=1" for i in range(2000)) + "&gcs=G111"
+    assert consent_mode_from_request(crowded).granted() == ("ad_storage", "analytics_storage")  # type: ignore[union-attr]
+    assert google_tag_kind("https://x.test/g/collect?" + "a=1&" * 2000 + "tid=G-ABC1") == "ga4"
 
 
 def test_consent_params_in_a_post_body() -> None:
@@ -156,6 +159,7 @@ def test_consent_params_in_a_post_body() -> None:
     ("https://ad.doubleclick.net/ddm/activity/src=1", "floodlight"),
     ("https://123456.fls.doubleclick.net/activityi;src=1", "floodlight"),
     ("https://www.googletagmanager.com/gtag/js?id=G-ABC", "gtag-js"),
+    ("https://www.googletagmanager.com/gtag/destination?id=AW-123&l=dataLayer", "gtag-js"),
     ("https://www.googletagmanager.com/gtm.js?id=GTM-ABC1", "gtm-js"),
     ("https://www.google.com/search?q=x", None),
     ("https://googleads.g.doubleclick.net/favicon.ico", None),
@@ -253,6 +257,8 @@ def test_loading_chain_labels_are_tame() -> None:
     """Guards labels from hostile URLs: no control characters, bounded length."""
     assert len(gtm.step_label("https://evil.test/" + "a" * 500 + ".js")) <= 80
     assert gtm.step_label("https://evil.test/x\x1b[31m\x07.js") == "x[31m.js"
+    crowded = "https://www.googletagmanager.com/gtm.js?id=GTM-ABC1&" + "a=1&" * 500
+    assert gtm.loading_chain([crowded], "https://x.test/collect").container == "GTM-ABC1"
 
 
 # -- the fixture hosts --------------------------------------------------------------------------------------

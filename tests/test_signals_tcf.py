@@ -81,6 +81,9 @@ def encoded() -> dict[str, dict[str, Any]]:
     """Every case, encoded (and decoded back) by @iabtcf/core in one node run."""
     if NODE is None:
         pytest.skip("node is not installed: the @iabtcf/core cross-check needs it")
+    if not (FIXTURES / "cmp" / "node_modules" / "@iabtcf" / "core").is_dir():
+        pytest.fail("@iabtcf/core is not installed in tests/fixtures/cmp/node_modules: run `scripts/dev setup`",
+                    pytrace=False)
     done = subprocess.run([NODE, str(ENCODER)], input=json.dumps(CASES), capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, f"encode.mjs failed: {done.stderr[-2000:]}"

@@ -2,7 +2,7 @@
 
 Google Analytics 4 (``/g/collect``), Google Ads / DoubleClick (``/pagead/…``, Floodlight) and gtag hits carry
 the page's consent state in two query parameters. Neither is documented by Google; what follows is the
-reading shared by the public write-ups listed under *Sources*, which agree with each other.
+reading of the public write-ups and the one public decoder listed under *Sources*.
 
 ``gcs`` — ``G1`` then one character for ``ad_storage`` and one for ``analytics_storage``:
 ``1`` granted, ``0`` denied, ``-`` not set (``G100``: both denied, ``G111``: both granted).
@@ -29,12 +29,15 @@ letter  default        update          value       source
 
 The digit before each letter is not needed for the state and is kept only in the raw value.
 
-Sources: David Vallejo (Analytics Debugger), "Google Consent Parser" server-side GTM variable template,
-2025 — the bit layout above, tested on ``13r3r3r3r5``; Markus Baersch's Consent Mode v2 guide on Simo
-Ahava's blog and Gunnar Griese, "Consent Mode v2 — A Comprehensive Technical Guide" (2024) — the nine-letter
-table; pietromingotti.com "Consent Mode Parameters" and giancampo.com — the ``11p1p1p1p5`` layout and
-``gcs`` values. Where write-ups disagree about a letter (some SEO pages call ``l`` "denied"), the bit layout
-decides.
+Sources (as read for this module): David Vallejo (Analytics Debugger), "Google Consent Parser", a
+server-side GTM variable template (MIT) — its code reads each letter as a base-64 index with the default in
+bits 2-3 and the update in bits 0-1 (1 not set, 2 denied, 3 granted) at positions 2/4/6/8, tested on
+``13r3r3r3r5``; giancampo.com (crediting Markus Baersch's Consent Mode v2 guide on simoahava.com) and
+pietromingotti.com "Consent Mode Parameters" — the ``11p1p1p1p5`` layout, nine possible letters, and the
+``gcs`` values; adriennevermorel.com "Consent Mode Debugging Network Parameters" — ``gcs`` as ``G1`` +
+ad_storage + analytics_storage.
+Some write-ups contradict each other on single letters (one calls ``l`` "default denied", another ``q``
+"granted"); the bit layout, which reproduces the nine-letter set exactly, decides.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ _STATE_BITS = {0: UNSET, 1: UNSET, 2: DENIED, 3: GRANTED}
 _BITS_FOR = {UNSET: 1, DENIED: 2, GRANTED: 3}
 _GCS_CHAR = {"1": GRANTED, "0": DENIED, "-": UNSET}
 _MAX_PARAM = 200  # real gcs/gcd are a dozen characters; longer is not a consent value
+_MAX_QUERY = 65_536  # a query string or body line read past this is not a tag hit worth parsing
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +203,7 @@ def _params(url: str, post_data: str | bytes | None) -> dict[str, str]:
         body = post_data.decode("utf-8", "replace") if isinstance(post_data, bytes) else post_data
         sources.extend(body.splitlines()[:50])  # GA4 batches one hit a line; shared params are in the URL
     for source in sources:
-        parsed = parse_qs(source, keep_blank_values=True, max_num_fields=500)
+        parsed = parse_qs(source[:_MAX_QUERY], keep_blank_values=True)
         for key in CONSENT_PARAMS:
             if key not in found and parsed.get(key):
                 found[key] = parsed[key][0][:_MAX_PARAM]
@@ -254,7 +258,7 @@ def google_tag_kind(url: str) -> str | None:
     Kinds: ``ga4`` (``/g/collect``), ``ua`` (Universal Analytics ``/collect``, ``/r/collect``,
     ``/j/collect``), ``ads`` (Google Ads conversion/remarketing: ``/pagead/…``, ``/ccm/collect``,
     ``/ads/ga-audiences``), ``floodlight`` (``ad.doubleclick.net/activity``, ``*.fls.doubleclick.net``),
-    ``gtag-js`` (``googletagmanager.com/gtag/js``), ``gtm-js`` (``googletagmanager.com/gtm.js``),
+    ``gtag-js`` (``googletagmanager.com/gtag/js``, ``/gtag/destination``), ``gtm-js`` (``googletagmanager.com/gtm.js``),
     ``analytics-js`` (``analytics.js`` / ``ga.js``). A ``/g/collect`` hit for a ``G-`` id on any host (a
     first-party server-side tagging endpoint) also counts as ``ga4``.
     """
@@ -276,7 +280,7 @@ def google_tag_kind(url: str) -> str | None:
         if path in ("/analytics.js", "/ga.js", "/urchin.js") or path.startswith("/plugins/"):
             return "analytics-js"
     if host in ("googletagmanager.com", "www.googletagmanager.com"):
-        if path.startswith("/gtag/js"):
+        if path.startswith("/gtag/js") or path.startswith("/gtag/destination"):
             return "gtag-js"
         if path in ("/gtm.js", "/ns.html"):
             return "gtm-js"
@@ -299,7 +303,7 @@ def google_tag_kind(url: str) -> str | None:
 
 
 def _query_value(query: str, key: str) -> str:
-    values = parse_qs(query, max_num_fields=500).get(key)
+    values = parse_qs(query[:_MAX_QUERY]).get(key)
     return values[0] if values else ""
 
 

@@ -36,7 +36,7 @@ def _script_kind(url: str) -> tuple[str, str] | None:
         kind = "gtag"
     else:
         return None
-    values = parse_qs(parts.query, max_num_fields=100).get("id") or []
+    values = parse_qs(parts.query[:4096]).get("id") or []
     value = values[0].strip() if values else ""
     if not _ID.fullmatch(value):
         return None
