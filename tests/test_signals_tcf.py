@@ -64,6 +64,8 @@ CASES: list[dict[str, Any]] = [
     {"id": "disclosed-and-publisher", "segments": ["core", "vendorsDisclosed", "publisherTC"],
      "purposeConsents": [1], "publisherConsents": [1], **WHEN},
     {"id": "core-only", "segments": ["core"], "purposeConsents": [1, 3], **WHEN},
+    {"id": "allowed-vendors", "segments": ["core", "vendorsAllowed", "vendorsDisclosed"], "purposeConsents": [1],
+     "vendorsAllowed": [2, 755, 1001], **WHEN},
     {"id": "flags-and-limits", "cmpId": 4095, "cmpVersion": 4095, "consentScreen": 63, "language": "FR",
      "publisherCountryCode": "FR", "purposeOneTreatment": True, "useNonStandardTexts": True,
      "specialFeatureOptins": [2], "created": "2020-01-01T00:00:00.100Z", "lastUpdated": "2099-12-31T23:59:59.900Z"},
@@ -113,6 +115,7 @@ def _same_as_iabtcf(mine: tcf.TCString, theirs: dict[str, Any]) -> None:
     assert sorted((r.purpose_id, r.restriction_type, list(r.vendor_ids)) for r in mine.publisher_restrictions) \
         == sorted((r["purposeId"], r["restrictionType"], r["vendors"]) for r in theirs["publisherRestrictions"])
     assert list(mine.disclosed_vendors or ()) == theirs["vendorsDisclosed"]
+    assert list(mine.allowed_vendors or ()) == theirs["vendorsAllowed"]
     pub = mine.publisher_tc
     assert list(pub.purposes_consent if pub else ()) == theirs["publisherConsents"]
     assert list(pub.purposes_li if pub else ()) == theirs["publisherLegitimateInterests"]
@@ -201,6 +204,8 @@ def test_publisher_tc_segment(encoded: dict[str, dict[str, Any]]) -> None:
     assert tc.publisher_tc == tcf.PublisherTC((1, 2, 7), (8,), 5, (1, 5), (3,))
     both = decode_tc_string(encoded["disclosed-and-publisher"]["tcString"])
     assert both.disclosed_vendors and both.publisher_tc == tcf.PublisherTC((1,), (), 0, (), ())
+    allowed = decode_tc_string(encoded["allowed-vendors"]["tcString"])
+    assert allowed.allowed_vendors == (2, 755, 1001) and allowed.disclosed_vendors and allowed.publisher_tc is None
     only = decode_tc_string(encoded["core-only"]["tcString"])
     assert "." not in only.raw and only.disclosed_vendors is None and only.publisher_tc is None
 
