@@ -158,11 +158,16 @@ def _stop_postgres(as_server_user: list[str], bindir: Path, data: Path, pid: int
             os.kill(pid, signal.SIGKILL)
 
 
+def redis_executable() -> str | None:
+    """redis-server on PATH, or Debian's."""
+    return shutil.which("redis-server") or ("/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server")
+                                            else None)
+
+
 @contextlib.contextmanager
 def redis_server() -> Iterator[RedisServer]:
     """Start redis-server without persistence and wait until it answers PING."""
-    exe = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server")
-                                           else None)
+    exe = redis_executable()
     if exe is None:
         pytest.fail("redis-server is not installed: apt-get install redis-server", pytrace=False)
     tmp = Path(tempfile.mkdtemp(prefix="cookiescan-redis-"))

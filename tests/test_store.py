@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import random
+import socket
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -19,7 +21,8 @@ from sqlalchemy import create_engine, func, inspect, select, text
 
 from cookiescan.batch import Claim, Refusal, Store, StoreError
 from cookiescan.batch import schema as s
-from tests.servers import PostgresServer, postgres_server
+from tests import servers
+from tests.servers import PostgresServer, postgres_server, redis_server
 
 BACKENDS = ["sqlite", "postgresql"]
 _names = itertools.count(1)
@@ -453,3 +456,25 @@ def test_concurrent_workers_scan_each_job_once_and_one_domain_at_a_time(db_url: 
         for (_, prev_end, prev_job), (start, _, job) in itertools.pairwise(spans):
             assert start >= prev_end, f"{domain}: job {job} started while job {prev_job} was still running"
     setup.close()
+
+
+# -- the test servers themselves -------------------------------------------------------------------
+def test_redis_server_answers_and_stops_only_its_own_process() -> None:
+    with redis_server() as server:
+        with socket.create_connection((server.host, server.port), timeout=5) as conn:
+            conn.sendall(b"PING\r\n")
+            assert conn.recv(16).startswith(b"+PONG")
+        pid = server.pid
+        os.kill(pid, 0)  # running
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_missing_server_binaries_fail_naming_the_apt_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(servers, "postgres_bindir", lambda: None)
+    monkeypatch.setattr(servers, "redis_executable", lambda: None)
+    for start, package in ((postgres_server, "postgresql"), (redis_server, "redis-server")):
+        with pytest.raises(BaseException) as stopped, start():
+            pass
+        assert stopped.type is pytest.fail.Exception  # a failure, never a skip: CI must install the server
+        assert f"apt-get install {package}" in str(stopped.value)
