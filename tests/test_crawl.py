@@ -358,16 +358,18 @@ def as_the_scanner_reads(body: bytes) -> str:
     pytest.param('<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY e "https://www.shop.fr/entity">]>'
                  '<urlset><url><loc>&e;</loc></url></urlset>', [], [], id="doctype-refused"),
     pytest.param(as_the_scanner_reads(URLSET.encode()), PAGES, [], id="plain-bytes-as-scanned"),
-    pytest.param(as_the_scanner_reads(gzip.compress(URLSET.encode())), PAGES, [], id="gzip-bytes-as-scanned",
-                 marks=pytest.mark.xfail(strict=True, reason="gzipped sitemaps (sitemap.xml.gz) are decoded as "
-                                         "UTF-8 and lost (issue 12 report)")),
+    # the scanner hands over text decoded as UTF-8, which destroys gzip; parse_sitemap takes no bytes, and
+    # Chromium turns an application/x-gzip sitemap into a download that page.goto reports as an error
+    pytest.param(gzip.compress(URLSET.encode()), PAGES, [], id="gzip-bytes",
+                 marks=pytest.mark.xfail(strict=True, reason="gzipped sitemaps (sitemap.xml.gz) are not read "
+                                         "(issue 12 report)")),
     pytest.param('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
                  'xmlns:image="http://www.google.com/schemas/sitemap-image/1.1"><url><loc>https://www.shop.fr/p</loc>'
                  '<image:image><image:loc>https://cdn.shop.fr/media/123</image:loc></image:image></url></urlset>',
                  ["https://www.shop.fr/p"], [], id="image-extension-loc-is-not-a-page",
                  marks=pytest.mark.xfail(strict=True, reason="image:loc taken as a page URL (issue 12 report)")),
 ])
-def test_parse_sitemap(text: str, pages: list[str], nested: list[str]) -> None:
+def test_parse_sitemap(text: str | bytes, pages: list[str], nested: list[str]) -> None:
     assert parse_sitemap(text) == (pages, nested)
 
 
