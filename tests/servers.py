@@ -55,8 +55,7 @@ class PostgresServer:
         """Create an empty database and return its SQLAlchemy URL."""
         if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
             raise ValueError(f"not a plain database name: {name!r}")
-        _run([str(self.bindir / "createdb"), "-h", self.host, "-p", str(self.port), "-U", "postgres", name],
-             what=f"createdb {name}")
+        _createdb(self.bindir, self.port, name)
         return self.database_url(name)
 
 
@@ -131,13 +130,21 @@ def postgres_server(database: str = "cookiescan") -> Iterator[PostgresServer]:
             if attempt == 2:  # a port race with another process is retried; anything else is reported
                 pytest.fail(f"PostgreSQL did not start: {_tail(tmp / 'server.log') or started.stderr.strip()}",
                             pytrace=False)
-        _run([str(bindir / "createdb"), "-h", HOST, "-p", str(port), "-U", "postgres", database],
-             what=f"createdb {database}")
+        _createdb(bindir, port, database)
         yield PostgresServer(host=HOST, port=port, bindir=bindir, database=database)
     finally:
         if pid is not None:
             _stop_postgres(as_server_user, bindir, data, pid)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _createdb(bindir: Path, port: int, name: str) -> None:
+    version = subprocess.run([str(bindir / "createdb"), "--version"], capture_output=True, text=True).stdout
+    major = re.search(r"(\d+)", version)
+    # PostgreSQL 15+ copies the template through the WAL by default; with fsync off, a file copy is 5x faster
+    strategy = ["--strategy=file_copy"] if major and int(major.group(1)) >= 15 else []
+    _run([str(bindir / "createdb"), "-h", HOST, "-p", str(port), "-U", "postgres", *strategy, name],
+         what=f"createdb {name}")
 
 
 def _postmaster_pid(data: Path) -> int | None:
