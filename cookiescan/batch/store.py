@@ -42,14 +42,25 @@ from cookiescan.batch.connect import (
 )
 from cookiescan.batch.records import Claim, Job, Progress, Refusal, Run, ScanRow, Site, StoreError
 from cookiescan.batch.results import digest, undigest
-from cookiescan.batch.sites import site_entries
+from cookiescan.batch.sites import ensure_domains, ensure_jobs, ensure_sites, site_entries
+from cookiescan.batch.statements import (
+    RunRef,
+    insert_id,
+    is_latest,
+    job_query,
+    lock_job,
+    release_domain,
+    run_id_of,
+    scan_query,
+    take_domain,
+    to_job,
+    to_scan,
+)
 
 Clock = Callable[[], datetime]
-RunRef = Run | int | str  # a run, its id or its label
 
 DEFAULT_LEASE_SECONDS = 300.0
 DEFAULT_MAX_ATTEMPTS = 3
-_CHUNK = 500  # rows per IN (…) list: well under SQLite's bound-parameter limit
 _ERROR_CHARS = 2000
 
 
@@ -175,9 +186,9 @@ class Store:
             try:
                 with self._tx(write=True) as conn:
                     run = self._run_row(conn, label, options, config_hash)
-                    site_ids = self._ensure_sites(conn, wanted)
-                    self._ensure_jobs(conn, run.id, site_ids, wanted, max_attempts)
-                    self._ensure_domains(conn, {domain for domain, _ in wanted.values()})
+                    site_ids = ensure_sites(conn, wanted)
+                    ensure_jobs(conn, run.id, site_ids, wanted, max_attempts)
+                    ensure_domains(conn, {domain for domain, _ in wanted.values()})
                     if requeue_failed:
                         conn.execute(update(s.jobs).where(s.jobs.c.run_id == run.id, s.jobs.c.status == s.FAILED)
                                      .values(status=s.QUEUED, attempts=0, error=None, worker=None, lease_until=None,
@@ -193,8 +204,8 @@ class Store:
         row = conn.execute(select(s.runs).where(s.runs.c.label == label)).first()
         if row is None:
             created = self._now()
-            run_id = _insert_id(conn, insert(s.runs).values(label=label, created_at=created, options=options,
-                                                            config_hash=config_hash))
+            run_id = insert_id(conn, insert(s.runs).values(label=label, created_at=created, options=options,
+                                                           config_hash=config_hash))
             return Run(id=run_id, label=label, created_at=created, options=options, config_hash=config_hash)
         if row.config_hash != config_hash:
             raise StoreError(f"run {label!r} was opened with other options "
@@ -202,40 +213,6 @@ class Store:
                              hint="resume it with the same options, or give the new batch its own label")
         return Run(id=row.id, label=row.label, created_at=row.created_at, options=dict(row.options),
                    config_hash=row.config_hash)
-
-    def _ensure_sites(self, conn: Connection, wanted: dict[str, tuple[str, tuple[str, ...]]]) -> dict[str, int]:
-        ids: dict[str, int] = {}
-        urls = list(wanted)
-        for i in range(0, len(urls), _CHUNK):
-            for row in conn.execute(select(s.sites).where(s.sites.c.url.in_(urls[i:i + _CHUNK]))):
-                ids[row.url] = row.id
-                tags = tuple(sorted(set(row.tags or ()) | set(wanted[row.url][1])))
-                if list(tags) != list(row.tags or ()):
-                    conn.execute(update(s.sites).where(s.sites.c.id == row.id).values(tags=list(tags)))
-        missing = [u for u in urls if u not in ids]
-        for i in range(0, len(missing), _CHUNK):
-            chunk = missing[i:i + _CHUNK]
-            conn.execute(insert(s.sites), [dict(url=u, domain=wanted[u][0], tags=list(wanted[u][1])) for u in chunk])
-            ids.update({r.url: r.id for r in conn.execute(select(s.sites.c.id, s.sites.c.url)
-                                                          .where(s.sites.c.url.in_(chunk)))})
-        return ids
-
-    def _ensure_jobs(self, conn: Connection, run_id: int, site_ids: dict[str, int],
-                     wanted: dict[str, tuple[str, tuple[str, ...]]], max_attempts: int) -> None:
-        have = set(conn.scalars(select(s.jobs.c.site_id).where(s.jobs.c.run_id == run_id)))
-        rows = [dict(run_id=run_id, site_id=site_ids[url], status=s.QUEUED, attempts=0, max_attempts=max_attempts,
-                     domain=domain) for url, (domain, _) in wanted.items() if site_ids[url] not in have]
-        for i in range(0, len(rows), _CHUNK):
-            conn.execute(insert(s.jobs), rows[i:i + _CHUNK])
-
-    def _ensure_domains(self, conn: Connection, domains: set[str]) -> None:
-        names = sorted(domains)
-        for i in range(0, len(names), _CHUNK):
-            chunk = names[i:i + _CHUNK]
-            have = set(conn.scalars(select(s.domain_leases.c.domain).where(s.domain_leases.c.domain.in_(chunk))))
-            rows = [dict(domain=d) for d in chunk if d not in have]
-            if rows:
-                conn.execute(insert(s.domain_leases), rows)
 
     def get_run(self, label: str) -> Run | None:
         """The run with this label, or None."""
@@ -247,25 +224,25 @@ class Store:
     def jobs(self, run: RunRef) -> list[Job]:
         """Every job of a run, by id."""
         with self._tx(write=False) as conn:
-            return [_job(r) for r in conn.execute(_job_query().where(s.jobs.c.run_id == _run_id(conn, run))
+            return [to_job(r) for r in conn.execute(job_query().where(s.jobs.c.run_id == run_id_of(conn, run))
                                                   .order_by(s.jobs.c.id))]
 
     def job(self, job_id: int) -> Job | None:
         """One job, or None."""
         with self._tx(write=False) as conn:
-            row = conn.execute(_job_query().where(s.jobs.c.id == job_id)).first()
-        return None if row is None else _job(row)
+            row = conn.execute(job_query().where(s.jobs.c.id == job_id)).first()
+        return None if row is None else to_job(row)
 
     def pending_jobs(self, run: RunRef) -> list[Job]:
         """Jobs still to do: queued (``next_attempt_at`` says when a retry is due) and running ones whose
         lease has expired (their worker died). Finished jobs and live leases are left out."""
         now = self._now()
         with self._tx(write=False) as conn:
-            q = _job_query().where(
-                s.jobs.c.run_id == _run_id(conn, run),
+            q = job_query().where(
+                s.jobs.c.run_id == run_id_of(conn, run),
                 or_(s.jobs.c.status == s.QUEUED,
                     (s.jobs.c.status == s.RUNNING) & or_(s.jobs.c.lease_until.is_(None), s.jobs.c.lease_until <= now)))
-            return [_job(r) for r in conn.execute(q.order_by(s.jobs.c.id))]
+            return [to_job(r) for r in conn.execute(q.order_by(s.jobs.c.id))]
 
     # -- the claim -----------------------------------------------------------------------------
     def claim(self, job_id: int, worker: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Claim | Refusal:
@@ -281,7 +258,7 @@ class Store:
         until = now + timedelta(seconds=lease_seconds)
         try:
             with self._tx(write=True) as conn:
-                job = _lock_job(conn, job_id)
+                job = lock_job(conn, job_id)
                 if job is None:
                     return Refusal(job_id, "unknown-job", f"no job {job_id}")
                 if job.status in s.FINAL_STATUSES:
@@ -295,9 +272,9 @@ class Store:
                     detail = f"gave up after {job.attempts} attempts" + (f": {job.error}" if job.error else "")
                     conn.execute(update(s.jobs).where(s.jobs.c.id == job_id).values(
                         status=s.FAILED, error=detail[:_ERROR_CHARS], finished_at=now, lease_until=None))
-                    _release_domain(conn, job.domain, job_id)
+                    release_domain(conn, job.domain, job_id)
                     return Refusal(job_id, "gave-up", detail)
-                holder = _take_domain(conn, job.domain, job_id, until, now)
+                holder = take_domain(conn, job.domain, job_id, until, now)
                 if holder is not None:
                     return Refusal(job_id, "domain-busy", f"{job.domain} is being scanned by job {holder.job_id}",
                                    holder.lease_until)
@@ -326,7 +303,7 @@ class Store:
                     s.jobs.c.attempts == claim.attempt).values(lease_until=until))
                 if moved.rowcount != 1:
                     return False
-                if _take_domain(conn, claim.domain, claim.job_id, until, now) is not None:
+                if take_domain(conn, claim.domain, claim.job_id, until, now) is not None:
                     raise _Abort(False)
         except _Abort as abort:
             return bool(abort.value)
@@ -340,15 +317,15 @@ class Store:
         paths = [str(p) for p in report_paths]
         now = self._now()
         with self._tx(write=True) as conn:
-            job = _lock_job(conn, claim.job_id)
+            job = lock_job(conn, claim.job_id)
             if job is None:
                 raise StoreError(f"no job {claim.job_id}")
             # a stale claim (its lease expired and another worker took the job) may still deliver the
             # result; it must not release the lease the current worker scans under
-            other_running = job.status == s.RUNNING and not _is_latest(job, claim)
+            other_running = job.status == s.RUNNING and not is_latest(job, claim)
             scan_id = conn.scalar(select(s.scans.c.id).where(s.scans.c.job_id == job.id))
             if scan_id is None:
-                scan_id = _insert_id(conn, insert(s.scans).values(
+                scan_id = insert_id(conn, insert(s.scans).values(
                     job_id=job.id, site_id=job.site_id, run_id=job.run_id, started_at=d.started_at or job.started_at,
                     finished_at=d.finished_at or now, pages=d.pages, findings_total=d.findings_total,
                     tool_version=d.tool_version, config_hash=d.config_hash, report_paths=paths,
@@ -362,7 +339,7 @@ class Store:
                     values["lease_until"] = None
                 conn.execute(update(s.jobs).where(s.jobs.c.id == job.id).values(**values))
             if not other_running:
-                _release_domain(conn, job.domain, job.id)
+                release_domain(conn, job.domain, job.id)
         return int(scan_id)
 
     def fail(self, claim: Claim, error: str, retry: bool = True, backoff: float | None = None) -> str:
@@ -389,10 +366,10 @@ class Store:
 
     def _end(self, claim: Claim, values_for: Callable[[Row[Any]], dict[str, Any]]) -> str:
         with self._tx(write=True) as conn:
-            job = _lock_job(conn, claim.job_id)
+            job = lock_job(conn, claim.job_id)
             if job is None:
                 raise StoreError(f"no job {claim.job_id}")
-            latest = _is_latest(job, claim)
+            latest = is_latest(job, claim)
             status = str(job.status)
             if job.status == s.RUNNING and latest:
                 values = values_for(job)
@@ -400,7 +377,7 @@ class Store:
                 conn.execute(update(s.jobs).where(s.jobs.c.id == job.id).values(lease_until=None, **values))
                 status = values["status"]
             if latest or job.status != s.RUNNING:
-                _release_domain(conn, job.domain, job.id)
+                release_domain(conn, job.domain, job.id)
         return status
 
     # -- queries -------------------------------------------------------------------------------
@@ -412,18 +389,18 @@ class Store:
         with self._tx(write=False) as conn:
             newest = select(func.max(s.scans.c.id)).group_by(s.scans.c.site_id)
             if run is not None:
-                newest = newest.where(s.scans.c.run_id == _run_id(conn, run))
+                newest = newest.where(s.scans.c.run_id == run_id_of(conn, run))
             if since is not None:
                 newest = newest.where(s.scans.c.finished_at >= since)
-            rows = conn.execute(_scan_query().where(s.scans.c.id.in_(newest)).order_by(s.sites.c.url)).all()
-        return [r for r in map(_scan, rows) if wanted <= set(r.tags)]
+            rows = conn.execute(scan_query().where(s.scans.c.id.in_(newest)).order_by(s.sites.c.url)).all()
+        return [r for r in map(to_scan, rows) if wanted <= set(r.tags)]
 
     def previous_scan(self, site_id: int, before_scan_id: int) -> ScanRow | None:
         """The site's newest scan stored before scan ``before_scan_id`` (the baseline for a diff)."""
         with self._tx(write=False) as conn:
-            row = conn.execute(_scan_query().where(s.scans.c.site_id == site_id, s.scans.c.id < before_scan_id)
+            row = conn.execute(scan_query().where(s.scans.c.site_id == site_id, s.scans.c.id < before_scan_id)
                                .order_by(s.scans.c.id.desc()).limit(1)).first()
-        return None if row is None else _scan(row)
+        return None if row is None else to_scan(row)
 
     def scan_result(self, scan_id: int) -> dict[str, Any]:
         """The full canonical result dict of a stored scan."""
@@ -436,7 +413,7 @@ class Store:
     def run_progress(self, run: RunRef) -> Progress:
         """Jobs of a run by status, with the attempts made and the scans stored."""
         with self._tx(write=False) as conn:
-            run_id = _run_id(conn, run)
+            run_id = run_id_of(conn, run)
             counts = dict.fromkeys(s.STATUSES, 0)
             attempts = 0
             for status, n, tried in conn.execute(
@@ -453,78 +430,3 @@ class Store:
         with self._tx(write=False) as conn:
             row = conn.execute(select(s.sites).where(s.sites.c.url == url)).first()
         return None if row is None else Site(id=row.id, url=row.url, domain=row.domain, tags=tuple(row.tags or ()))
-
-
-# -- helpers (all run inside a transaction) --------------------------------------------------------
-def _lock_job(conn: Connection, job_id: int) -> Row[Any] | None:
-    return conn.execute(select(s.jobs).where(s.jobs.c.id == job_id).with_for_update()).first()
-
-
-def _insert_id(conn: Connection, statement: Any) -> int:
-    key = conn.execute(statement).inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
-def _is_latest(job: Row[Any], claim: Claim) -> bool:
-    """The claim is the job's most recent one (it may have ended since)."""
-    return bool(job.worker == claim.worker and job.attempts == claim.attempt)
-
-
-def _take_domain(conn: Connection, domain: str, job_id: int, until: datetime, now: datetime) -> Row[Any] | None:
-    """Lease ``domain`` to ``job_id`` unless another job holds a live lease; returns that holder's row."""
-    dl = s.domain_leases.c
-    taken = conn.execute(update(s.domain_leases).where(
-        dl.domain == domain,
-        or_(dl.job_id.is_(None), dl.job_id == job_id, dl.lease_until.is_(None), dl.lease_until <= now),
-    ).values(job_id=job_id, lease_until=until))
-    if taken.rowcount == 1:
-        return None
-    holder = conn.execute(select(s.domain_leases).where(dl.domain == domain)).first()
-    if holder is None:  # a job created without its domain row: add it, racing writers settle on the key
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(s.domain_leases).values(domain=domain, job_id=job_id, lease_until=until))
-            return None
-        except sa_exc.IntegrityError:
-            holder = conn.execute(select(s.domain_leases).where(dl.domain == domain)).first()
-    return holder
-
-
-def _release_domain(conn: Connection, domain: str, job_id: int) -> None:
-    dl = s.domain_leases.c
-    conn.execute(update(s.domain_leases).where(dl.domain == domain, dl.job_id == job_id)
-                 .values(job_id=None, lease_until=None))
-
-
-def _run_id(conn: Connection, run: RunRef) -> int:
-    if isinstance(run, Run):
-        return run.id
-    if isinstance(run, int):
-        return run
-    found = conn.scalar(select(s.runs.c.id).where(s.runs.c.label == run))
-    if found is None:
-        raise StoreError(f"no run labelled {run!r}")
-    return int(found)
-
-
-def _job_query() -> Any:
-    return select(s.jobs, s.sites.c.url).join(s.sites, s.sites.c.id == s.jobs.c.site_id)
-
-
-def _job(row: Row[Any]) -> Job:
-    m = row._mapping
-    return Job(**{name: m[name] for name in Job.__dataclass_fields__})
-
-
-def _scan_query() -> Any:
-    cols = [c for c in s.scans.c if c.name != "result_gz"]
-    return select(*cols, s.sites.c.url, s.sites.c.domain, s.sites.c.tags).join(
-        s.sites, s.sites.c.id == s.scans.c.site_id)
-
-
-def _scan(row: Row[Any]) -> ScanRow:
-    m = dict(row._mapping)
-    m["tags"] = tuple(m["tags"] or ())
-    m["report_paths"] = tuple(m["report_paths"] or ())
-    return ScanRow(**{name: m[name] for name in ScanRow.__dataclass_fields__})
