@@ -10,7 +10,8 @@ from dataclasses import replace
 
 from cookiescan.config import ScanConfig
 from cookiescan.errors import UsageError
-from cookiescan.models import DAYS_PER_MONTH, LifetimeCap, ScanResult
+from cookiescan.models import LifetimeCap, ScanResult
+from cookiescan.units import DAYS_PER_MONTH, max_month_span_days, parse_cap
 
 log = logging.getLogger("cookiescan.analyse")
 
@@ -30,10 +31,10 @@ def rule_options(config: ScanConfig):  # type: ignore[no-untyped-def]
     from cookiescan import rules
 
     try:
-        months = rules.parse_cap(config.max_lifetime)
+        months = parse_cap(config.max_lifetime)
     except ValueError as exc:
         raise UsageError(f"--max-lifetime: {exc}") from None
-    return rules.RuleOptions(max_lifetime_months=months, ignores=rules.ignores_from(config.ignores))
+    return rules.RuleOptions(max_lifetime_months=months, ignores=config.ignores)
 
 
 def load_notice(config: ScanConfig, notice_html: str | None = None):  # type: ignore[no-untyped-def]
@@ -59,12 +60,12 @@ def analyse(result: ScanResult, config: ScanConfig, declared_list=None, notice_o
     if notice_obj is not None:
         from cookiescan import notice
 
-        cap_days = rules.max_month_span_days(options.max_lifetime_months)
+        cap_days = max_month_span_days(options.max_lifetime_months)
         extra = notice.notice_findings(classified, notice_obj, trackers, cap_days=cap_days)
         findings = list(rules.merge_findings(findings, extra, options))
     cap = LifetimeCap(text=config.max_lifetime, months=options.max_lifetime_months,
                       days=round(options.max_lifetime_months * DAYS_PER_MONTH, 2),
-                      max_days=rules.max_month_span_days(options.max_lifetime_months))
+                      max_days=max_month_span_days(options.max_lifetime_months))
     return replace(classified, findings=tuple(findings), lifetime_cap=cap,
                    declared=declared_list.to_dict() if declared_list is not None else None,
                    notice=notice_obj.to_dict() if notice_obj is not None else None)

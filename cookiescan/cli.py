@@ -32,6 +32,7 @@ from cookiescan.errors import (
     CookiescanError,
     UsageError,
 )
+from cookiescan.models import fails_gate, verdict
 
 SEVERITY_CHOICES = ("low", "medium", "high", "never")
 DEFAULT_REPORTS = Path("reports")
@@ -348,7 +349,7 @@ def run_scan(config: Any, opts: dict[str, Any], *, extra_routes: Any = None) -> 
         write(result, path, fmt, ropts)
         click.echo(f"Wrote {path}", err=True)
     _github_summary(result, ropts)
-    click.echo(verdict_line(result), err=True)
+    click.echo(verdict(result), err=True)
     if interrupted:
         return EXIT_INTERRUPTED
     if scanner.seed_error is not None:
@@ -393,30 +394,8 @@ async def _run_interruptibly(scanner: Any) -> bool:
 
 
 def exit_code_for(result: Any, fail_on: str) -> int:
-    from cookiescan.rules import active, severity_at_least
-
-    if fail_on == "never":
-        return EXIT_OK
-    if any(severity_at_least(f.severity, fail_on) for f in active(result.findings)):
-        return EXIT_FINDINGS
-    return EXIT_OK
-
-
-def verdict_line(result: Any) -> str:
-    """The one line every run ends with."""
-    from cookiescan.rules import active
-
-    pages = result.pages_scanned
-    states = len(result.states)
-    where = f"on {pages} page{'s' if pages != 1 else ''} ({states} consent state{'s' if states != 1 else ''})"
-    skipped = [s for s in result.skipped if s.reason in ("error", "timeout", "crashed", "budget", "interrupted")]
-    tail = f"; {len(skipped)} page visit(s) failed" if skipped else ""
-    found = active(result.findings)
-    if not found:
-        return f"No findings {where}{tail}"
-    counts = {s: sum(1 for f in found if f.severity == s) for s in ("high", "medium", "low")}
-    parts = [f"{n} {s}" for s, n in counts.items() if n]
-    return f"{len(found)} finding{'s' if len(found) != 1 else ''} ({', '.join(parts)}) {where}{tail}"
+    """Exit 1 when an active finding reaches ``fail_on``, else 0."""
+    return EXIT_FINDINGS if fails_gate(result.findings, fail_on) else EXIT_OK
 
 
 def _github_summary(result: Any, ropts: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cookiescan.errors import ConfigError, UsageError
-from cookiescan.models import STATES
+from cookiescan.models import STATES, Ignore
 
 DEFAULT_CONFIG_FILE = "cookiescan.yml"
 
@@ -33,14 +33,6 @@ class ConsentSelectors:
     accept: str | None = None
     reject: str | None = None
     settings: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class IgnoreEntry:
-    rule: str
-    subject: str
-    reason: str
-    until: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +66,7 @@ class ScanConfig:
     notice: str | None = None  # URL or local file of a written cookie notice
     max_lifetime: str = "13months"
     fail_on: str = "high"
-    ignores: tuple[IgnoreEntry, ...] = ()
+    ignores: tuple[Ignore, ...] = ()
     title: str | None = None
     description: str | None = None
     user_agent: str | None = None
@@ -218,9 +210,6 @@ def load_config_file(path: str | Path | None) -> tuple[dict[str, Any], str | Non
     return data, str(p)
 
 
-def ignores_from(data: list[dict[str, Any]]) -> tuple[IgnoreEntry, ...]:
-    return tuple(
-        IgnoreEntry(rule=str(e.get("rule") or "*"), subject=str(e.get("subject") or "*"),
-                    reason=str(e["reason"]), until=str(e["until"]) if e.get("until") else None)
-        for e in data
-    )
+def ignores_from(data: list[dict[str, Any]]) -> tuple[Ignore, ...]:
+    """The ignore entries of a validated config file (:func:`load_config_file` checked reasons and dates)."""
+    return tuple(Ignore.from_mapping(e) for e in data)

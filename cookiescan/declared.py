@@ -23,7 +23,6 @@ import csv
 import io
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -34,19 +33,17 @@ import yaml
 from bs4 import BeautifulSoup, Tag
 
 from cookiescan.errors import DeclaredListError
-from cookiescan.models import CATEGORIES, DAYS_PER_MONTH, DAYS_PER_YEAR
+from cookiescan.models import CATEGORIES
+from cookiescan.units import fold, parse_duration
 
 __all__ = [
     "CATEGORIES",
-    "DAYS_PER_MONTH",
-    "DAYS_PER_YEAR",
     "LOADERS",
     "DeclaredCookie",
     "DeclaredList",
     "extract_from_html",
     "load_declared_file",
     "normalise_category",
-    "parse_duration",
 ]
 
 
@@ -248,125 +245,9 @@ def _clean_domain(text: str) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _fold(text: str) -> str:
-    """Lower-case, accents stripped, typographic quotes made plain, whitespace collapsed."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
-    return " ".join(text.split())
-
-
 def _words(text: str) -> str:
     """Folded text with everything but letters and digits turned into single spaces."""
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", _fold(text)).split())
-
-
-# --------------------------------------------------------------------------------------------
-# Durations
-# --------------------------------------------------------------------------------------------
-
-_UNIT_DAYS: dict[str, float] = {}
-
-
-def _units(days: float, words: str) -> None:
-    for w in words.split():
-        _UNIT_DAYS[w] = days
-
-
-# FR/EN/DE first, then ES/IT/NL. Single letters are the usual abbreviations; "m" is left out on
-# purpose (minute or month?).
-_units(1 / 86400, "s sec secs second seconds seconde secondes sekunde sekunden segundo segundos secondo secondi")
-_units(1 / 1440, "mn min mins minute minutes minuten minuto minutos minuti")
-_units(1 / 24, "h hr hrs hour hours heure heures std stunde stunden hora horas ora ore uur uren")
-_units(1.0, "d day days j jour jours tag tage tagen dia dias giorno giorni dag dagen")
-_units(7.0, "w wk wks week weeks semaine semaines woche wochen semana semanas settimana settimane weken")
-_units(
-    DAYS_PER_MONTH,
-    "mo mos mon mth mths month months mois monat monate monaten mes meses mese mesi maand maanden",
-)
-_units(DAYS_PER_YEAR, "y yr yrs year years an ans annee annees jahr jahre jahren ano anos anno anni jaar jaren")
-
-_NUMBER_WORDS: dict[str, int] = {}
-for _value, _spellings in {
-    1: "a an one un une uno una ein eine einen einem einer een",
-    2: "two deux zwei dos due twee",
-    3: "three trois drei tres tre drie",
-    4: "four quatre vier cuatro quattro",
-    5: "five cinq funf cinco cinque vijf",
-    6: "six sechs seis sei zes",
-    7: "seven sept sieben siete sette zeven",
-    8: "eight huit acht ocho otto",
-    9: "nine neuf neun nueve nove negen",
-    10: "ten dix zehn diez dieci tien",
-    11: "eleven onze elf",
-    12: "twelve douze zwolf doce dodici twaalf",
-    13: "thirteen treize dreizehn trece tredici dertien",
-}.items():
-    for _w in _spellings.split():
-        _NUMBER_WORDS[_w] = _value
-
-_QUANTITY = re.compile(
-    r"(?<![a-z0-9.,])(?:(?P<num>\d+(?:[.,]\d+)?)\s*-?\s*|(?P<word>"
-    + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
-    + r")(?:\s+-?\s*|-))(?P<unit>"
-    + "|".join(sorted(_UNIT_DAYS, key=len, reverse=True))
-    + r")(?![a-z])"
-)
-# What may separate the parts of one duration: "1 year 1 month", "1 an et 6 mois", "2 Jahre und 3 Monate".
-_JOINER = re.compile(r"\s*(?:,|and|et|und|y|e|en|\+|&)?\s*")
-_SESSION = re.compile(
-    r"(?<![a-z])(?:session|sesion|sessione|sessie|sessao)|sitzung"
-    r"|fermeture du navigateur|browser is closed|close (?:your|the) browser|schliessen des browsers"
-)
-
-
-def parse_duration(text: str) -> float | None:
-    """A declared lifetime in days, or None when it cannot be read without guessing.
-
-    Session lifetimes ("Session", "durée de la session", "Sitzung", "sesión") are 0. Amounts with
-    a unit in French, English, German (and Spanish, Italian, Dutch) are converted with a month of
-    30.44 days and a year of 365.25 days: "13 mois" → 395.72, "1 year 1 month" → 395.69,
-    "1,5 an" → 547.875, "jusqu'à 13 mois" and "12 mois maximum" → their amount.
-
-    None for: no unit ("395"), no amount ("Persistent"), ranges ("6-12 months"), dates,
-    thousands separators ("1,000 days"), and alternatives that disagree ("1 day / 2 years" or
-    "Session or 1 year"). Alternatives that agree are fine: "13 mois (395 jours)".
-    """
-    t = _fold(text)
-    if not t:
-        return None
-    matches = list(_QUANTITY.finditer(t))
-    if not matches:
-        return 0.0 if _SESSION.search(t) else None
-    if _SESSION.search(t):
-        return None  # "Session / 30 minutes": which one is promised?
-    remainder = t
-    for m in reversed(matches):
-        remainder = remainder[: m.start()] + " " + remainder[m.end() :]
-    if re.search(r"(?<![a-z])\d", remainder):
-        return None  # a range ("6-12 months"), a date, an amount without unit
-    alternatives: list[float] = []
-    prev: tuple[re.Match[str], float] | None = None
-    for m in matches:
-        num = m.group("num")
-        if num is not None:
-            if re.fullmatch(r"\d{1,3}[.,]\d{3}", num):
-                return None  # 1,000 days: thousands or decimals?
-            amount = float(num.replace(",", "."))
-        else:
-            amount = float(_NUMBER_WORDS[m.group("word")])
-        unit = _UNIT_DAYS[m.group("unit")]
-        joined = prev is not None and prev[1] > unit and _JOINER.fullmatch(t[prev[0].end() : m.start()]) is not None
-        if joined:
-            alternatives[-1] += amount * unit
-        else:
-            alternatives.append(amount * unit)
-        prev = (m, unit)
-    first = alternatives[0]
-    for other in alternatives[1:]:
-        if abs(other - first) > max(2.0, 0.02 * max(other, first)):
-            return None
-    return first
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text)).split())
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,7 +286,7 @@ def normalise_category(text: str) -> str:
     When several categories are named the most invasive wins (marketing > analytics >
     functional > necessary).
     """
-    t = _fold(text)
+    t = fold(text)
     for category, rx in _CATEGORY_PATTERNS:
         for m in rx.finditer(t):
             if not _NEGATION.search(t[: m.start()]):
@@ -575,7 +456,7 @@ def _text(value: Any) -> str | None:
 def _truthy(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
-    t = _fold(str(value)) if value is not None else ""
+    t = fold(str(value)) if value is not None else ""
     if t in {"true", "yes", "y", "1", "x", "oui", "ja", "si", "vrai", "wahr"}:
         return True
     if t in {"false", "no", "n", "0", "non", "nein", "faux", "falsch", ""}:
@@ -592,7 +473,7 @@ def _make_entry(raw: _Raw, *, where: str, source: str, warnings: list[str]) -> D
 
     domain: str | None = None
     domain_text = _text(raw.domain)
-    if domain_text and _fold(domain_text) not in _NO_VALUE:
+    if domain_text and fold(domain_text) not in _NO_VALUE:
         domain = _clean_domain(domain_text)
         if domain is None:
             warnings.append(f'{where}: domain "{domain_text}" is not a host name — matching any domain')
@@ -600,14 +481,14 @@ def _make_entry(raw: _Raw, *, where: str, source: str, warnings: list[str]) -> D
 
     category: str | None = None
     category_text: str | None = None
-    sources = [(t, h) for t, h in raw.category_sources if t and _fold(t) not in _NO_VALUE]
+    sources = [(t, h) for t, h in raw.category_sources if t and fold(t) not in _NO_VALUE]
     chosen = next((k for k, (t, _) in enumerate(sources) if normalise_category(t) != "unknown"), None)
     if chosen is None:
         chosen = next((k for k, (_, h) in enumerate(sources) if h is not None), None)
     if chosen is not None:
         category_text = sources[chosen][0]
         category = normalise_category(category_text)
-        if category == "unknown" and _fold(category_text) not in _UNKNOWN_WORDS:
+        if category == "unknown" and fold(category_text) not in _UNKNOWN_WORDS:
             warnings.append(f'{where}: unknown category "{category_text}" — kept as unknown')
     extra.extend((h, t) for k, (t, h) in enumerate(sources) if h is not None and k != chosen)
 
@@ -630,7 +511,7 @@ def _make_entry(raw: _Raw, *, where: str, source: str, warnings: list[str]) -> D
                 lifetime_days = float(lifetime_text.replace(",", "."))
             else:
                 lifetime_days = parse_duration(lifetime_text)
-            if lifetime_days is None and _fold(lifetime_text) not in _NO_VALUE:
+            if lifetime_days is None and fold(lifetime_text) not in _NO_VALUE:
                 warnings.append(f'{where}: cannot parse duration "{lifetime_text}" — kept as text')
 
     provider = _text(raw.provider)
@@ -796,7 +677,7 @@ def _raw_from_cells(header: list[str], cells: list[str], cols: _Columns) -> _Raw
         domain=cell("domain"),
         category_sources=sources,
         lifetime=cell("lifetime"),
-        lifetime_days_hint=life_i is not None and bool(_DAYS_HINT.search(_fold(header[life_i]))),
+        lifetime_days_hint=life_i is not None and bool(_DAYS_HINT.search(fold(header[life_i]))),
         provider=cell("provider"),
         pattern=_truthy(pattern_text) if pattern_text else None,
         extra=extra,
@@ -925,7 +806,7 @@ def _raw_from_item(label: str, where: str, item: Any) -> _Raw:
         domain=value("domain"),
         category_sources=sources,
         lifetime=value("lifetime"),
-        lifetime_days_hint=life_i is not None and bool(_DAYS_HINT.search(_fold(keys[life_i]))),
+        lifetime_days_hint=life_i is not None and bool(_DAYS_HINT.search(fold(keys[life_i]))),
         provider=value("provider"),
         pattern=None if pattern_value is None else _truthy(pattern_value),
         extra=extra,
@@ -1063,7 +944,7 @@ def extract_from_html(html: str, url: str) -> DeclaredList:
         if header_at is None:
             continue
         heading = _heading_before(table) or ""
-        context = _fold(" ".join([*headers, caption, heading, section]))
+        context = fold(" ".join([*headers, caption, heading, section]))
         if cols.index("lifetime") is None and not _COOKIE_WORD.search(context):
             continue
         cookie_tables += 1

@@ -36,7 +36,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from cookiescan.errors import UsageError
-from cookiescan.models import SEVERITIES, STATES, Cookie, Finding, ScanResult, ThirdParty
+from cookiescan.models import (
+    SEVERITIES,
+    STATES,
+    Cookie,
+    Finding,
+    ScanResult,
+    ThirdParty,
+    active,
+    severity_at_least,
+    severity_rank,
+)
 
 DIFF_VERSION = "1.0"
 KINDS = ("added", "changed", "removed")
@@ -50,30 +60,6 @@ COOKIE_FIELDS = ("party", "vendor", "category", "declared", "requested_lifetime_
 TRACKER_FIELDS = ("vendor", "category", "sets_cookies")
 FINDING_FIELDS = ("severity",)
 _LIFETIME_FIELDS = ("requested_lifetime_days", "stored_lifetime_days")
-
-try:  # rules.py owns severity ordering and ignore handling; this fallback keeps diff usable without it
-    from cookiescan.rules import active as _rules_active
-    from cookiescan.rules import severity_at_least as _rules_severity_at_least
-except ImportError:  # pragma: no cover - depends on whether rules.py is present
-    _rules_active = None  # type: ignore[assignment,unused-ignore]
-    _rules_severity_at_least = None  # type: ignore[assignment,unused-ignore]
-
-
-def _sev_rank(severity: str | None) -> int:
-    return SEVERITIES.index(severity) if severity in SEVERITIES else -1
-
-
-def _at_least(severity: str | None, threshold: str) -> bool:
-    if _rules_severity_at_least is not None and severity in SEVERITIES:
-        return bool(_rules_severity_at_least(severity, threshold))
-    return _sev_rank(severity) >= _sev_rank(threshold)
-
-
-def _active(findings: Iterable[Finding]) -> list[Finding]:
-    if _rules_active is not None:
-        return list(_rules_active(tuple(findings)))
-    return [f for f in findings if not f.ignored]
-
 
 # -- records -----------------------------------------------------------------------------------------------------
 
@@ -107,7 +93,7 @@ class Change:
             and self.kind == "changed"
             and self.before is not None
             and self.after is not None
-            and _sev_rank(self.after.get("severity")) > _sev_rank(self.before.get("severity"))
+            and severity_rank(self.after.get("severity")) > severity_rank(self.before.get("severity"))
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -242,7 +228,7 @@ def _tracker_record(tps: Sequence[ThirdParty]) -> dict[str, Any]:
 
 
 def _finding_record(findings: Sequence[Finding]) -> dict[str, Any]:
-    worst = sorted(findings, key=lambda f: (-_sev_rank(f.severity), f.message))[0]
+    worst = sorted(findings, key=lambda f: (-severity_rank(f.severity), f.message))[0]
     return {
         "rule": worst.rule,
         "severity": worst.severity,
@@ -320,13 +306,13 @@ def _trackers(result: ScanResult, states: Sequence[str]) -> dict[str, dict[str, 
 
 def _findings(result: ScanResult, states: Sequence[str]) -> dict[str, dict[str, Any]]:
     # a finding about a state only one scan ran would look new (or gone) for no reason
-    compared = [f for f in _active(result.findings) if f.scenario in states or f.scenario not in result.states]
+    compared = [f for f in active(result.findings) if f.scenario in states or f.scenario not in result.states]
     groups = _group(compared, lambda f: f"{f.rule}|{f.scenario}|{f.subject}")
     return {key: _finding_record(fs) for key, fs in groups.items()}
 
 
 def _sort_key(change: Change) -> tuple[Any, ...]:
-    severity = -_sev_rank(change.severity) if change.what == "finding" else 0
+    severity = -severity_rank(change.severity) if change.what == "finding" else 0
     return (WHATS.index(change.what), severity, _state_order(change.state), KINDS.index(change.kind), change.key)
 
 
@@ -390,7 +376,8 @@ def gating_findings(diff: DiffResult, fail_on_new: str) -> tuple[Change, ...]:
     if fail_on_new == "never":
         return ()
     return tuple(
-        c for c in diff.new_findings() + diff.escalated_findings() if _at_least(c.severity, fail_on_new)
+        c for c in diff.new_findings() + diff.escalated_findings()
+        if c.severity in SEVERITIES and severity_at_least(c.severity, fail_on_new)
     )
 
 

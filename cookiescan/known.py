@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from cookiescan.models import CATEGORIES, DAYS_PER_MONTH, DAYS_PER_YEAR
+from cookiescan.models import CATEGORIES
 from cookiescan.resources import read_text
 
 __all__ = [
@@ -34,67 +34,12 @@ __all__ = [
     "KnownTrackers",
     "Vendor",
     "load",
-    "retention_to_days",
     "vendor_key",
 ]
 
 
 #: Data format of the JSON files this loader understands.
 FORMAT = 1
-
-# RULES.md: a month is 30.44 days. A year is taken as 365.25 days (the Julian year), so "1 year" is
-# 365.25 d while "12 months" is 365.28 d; both stay well inside any slack the rules allow.
-SECONDS_PER_DAY = 86_400.0
-DAYS_PER_UNIT = {
-    "second": 1 / SECONDS_PER_DAY,
-    "minute": 1 / 1440,
-    "hour": 1 / 24,
-    "day": 1.0,
-    "week": 7.0,
-    "month": DAYS_PER_MONTH,
-    "year": DAYS_PER_YEAR,
-}
-_UNIT_ALIASES = {
-    "s": "second", "sec": "second", "secs": "second", "second": "second", "seconds": "second",
-    "min": "minute", "mins": "minute", "minute": "minute", "minutes": "minute",
-    "h": "hour", "hr": "hour", "hrs": "hour", "hour": "hour", "hours": "hour",
-    "d": "day", "day": "day", "days": "day",
-    "w": "week", "wk": "week", "week": "week", "weeks": "week",
-    "mo": "month", "month": "month", "months": "month",
-    "y": "year", "yr": "year", "yrs": "year", "year": "year", "years": "year",
-}  # fmt: skip
-_DURATION = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z]+)")
-_SESSION = re.compile(r"\b(?:session|sessions|seesion|end of session|browser session)\b")
-_GONE = re.compile(r"^(?:immediately (?:removed|deleted)|deleted immediately|0)$")
-
-
-def retention_to_days(text: str) -> float | None:
-    """Turn a written retention period into days; ``None`` when it names no duration.
-
-    ``"session"`` → 0; ``"N second|minute|hour|day|week|month|year(s)"`` → N × unit, with a month of
-    30.44 days and a year of 365.25 days. When the text names several durations (``"Session to 30 days"``,
-    ``"30 minutes, 3w or 1y depending on value"``) the longest wins, because the lifetime cap is about the
-    worst case. Open-ended or unknown values (``"forever"``, ``"Varies"``, a calendar date) give ``None``.
-
-    >>> retention_to_days("2 years")
-    730.5
-    >>> retention_to_days("Session")
-    0.0
-    """
-    t = " ".join(text.casefold().split())
-    if not t:
-        return None
-    days = [
-        float(n.replace(",", ".")) * DAYS_PER_UNIT[_UNIT_ALIASES[u]]
-        for n, u in _DURATION.findall(t)
-        if u in _UNIT_ALIASES
-    ]
-    if days:
-        return round(max(days), 6)
-    if _SESSION.search(t) or _GONE.match(t):
-        return 0.0
-    return None
-
 
 _CORPORATE_SUFFIX = re.compile(
     r"[\s,]+(?:inc|llc|ltd|limited|gmbh|corp|corporation|co|plc|s\.?a\.?s?|b\.?v\.?|ag)\.?$"

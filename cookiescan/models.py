@@ -15,18 +15,48 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, Union
+from datetime import date, datetime
+from fnmatch import fnmatchcase
+from typing import Any, Literal, TypeVar, Union, get_args
 
 SCHEMA_VERSION = "1.0"
 
-STATES = ("before", "accept", "reject")
-CATEGORIES = ("necessary", "functional", "analytics", "marketing", "unknown")
-# RULES.md: a month is 30.44 days when a duration has no start date; a year is the Julian 365.25 days.
-DAYS_PER_MONTH = 30.44
-DAYS_PER_YEAR = 365.25
-SEVERITIES = ("low", "medium", "high")
+# -- the vocabulary: one spelling and one order for each concept --------------------------------------
+
+#: A consent state: a fresh browser context each, in this order.
+State = Literal["before", "accept", "reject"]
+STATES: tuple[State, ...] = get_args(State)
+#: How bad a finding is, lowest first; a gate (``--fail-on``) may also be "never".
+Severity = Literal["low", "medium", "high"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+Gate = Literal["low", "medium", "high", "never"]
+GATES: tuple[Gate, ...] = get_args(Gate)
+#: Whose registrable domain something belongs to, from the scanned site's point of view.
+Party = Literal["first", "third"]
+#: What a cookie, storage key or tracker is for (RULES.md "Categories"), most exempt first.
+Category = Literal["necessary", "functional", "analytics", "marketing", "unknown"]
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 REDACTED = None  # a redacted value is stored as None, with its length kept
+
+
+def severity_rank(severity: str) -> int:
+    """Sort key: low 0, medium 1, high 2; -1 for anything else."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else -1  # type: ignore[arg-type]
+
+
+def severity_at_least(severity: str, gate: str) -> bool:
+    """True when ``severity`` (low|medium|high) is at or above ``gate`` (low|medium|high|never).
+
+    >>> severity_at_least("high", "medium"), severity_at_least("low", "never")
+    (True, False)
+    """
+    if severity not in SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}; expected one of {', '.join(SEVERITIES)}")
+    if gate not in GATES:
+        raise ValueError(f"unknown severity {gate!r}; expected one of {', '.join(GATES)}")
+    return gate != "never" and severity_rank(severity) >= severity_rank(gate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +251,65 @@ class Finding:
     ignored: str | None = None  # reason when an ignore entry matched
 
 
+def active(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The findings that count for gating: those no ignore entry matched."""
+    return tuple(f for f in findings if f.ignored is None)
+
+
+def ignored(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The findings an ignore entry matched (reports show them apart, with the reason)."""
+    return tuple(f for f in findings if f.ignored is not None)
+
+
+def worst_severity(findings: Iterable[Finding]) -> Severity | None:
+    """The highest severity among the active findings; None when there are none."""
+    return max((f.severity for f in active(findings)), key=severity_rank, default=None)  # type: ignore[return-value]
+
+
+def fails_gate(findings: Iterable[Finding], gate: str) -> bool:
+    """Whether an active finding reaches ``gate`` (the exit-code decision of ``--fail-on``)."""
+    return any(severity_at_least(f.severity, gate) for f in active(findings))
+
+
+@dataclass(frozen=True, slots=True)
+class Ignore:
+    """An ignore entry of the config: matching findings stay in the result, with ``ignored`` set to the
+    reason, and no longer gate.
+
+    Attributes:
+        rule: a rule id, ``"*"`` or a glob over rule ids.
+        subject: a glob over the finding's subject (cookie name, storage key, domain, ``banner``),
+            case-sensitive as cookie names are.
+        reason: why it is ignored (mandatory; shown in reports).
+        until: last day the entry applies (inclusive); ``None`` = no expiry.
+    """
+
+    rule: str
+    subject: str
+    reason: str
+    until: date | None = None
+
+    def applies(self, finding: Finding, today: date) -> bool:
+        """True when this entry matches the finding and has not expired on ``today``."""
+        return (self.until is None or today <= self.until) and self.matches(finding)
+
+    def matches(self, finding: Finding) -> bool:
+        """Rule and subject match, whatever the expiry."""
+        return fnmatchcase(finding.rule, self.rule or "*") and fnmatchcase(finding.subject, self.subject or "*")
+
+    @classmethod
+    def from_mapping(cls, entry: Mapping[str, Any]) -> Ignore:
+        """From a config entry ``{rule, subject, reason, until}`` (``until`` a date or ``YYYY-MM-DD``);
+        raises ValueError on a bad date."""
+        until = entry.get("until")
+        if isinstance(until, datetime):
+            until = until.date()
+        elif until is not None and not isinstance(until, date):
+            until = date.fromisoformat(str(until).strip()) if str(until).strip() else None
+        return cls(str(entry.get("rule") or "*"), str(entry.get("subject") or "*"), str(entry.get("reason") or ""),
+                   until)
+
+
 @dataclass(frozen=True, slots=True)
 class ToolInfo:
     name: str
@@ -344,3 +433,32 @@ def from_dict(cls: type[T], data: dict[str, Any]) -> T:
         if f.name in data:
             kwargs[f.name] = _convert(hints[f.name], data[f.name])
     return cls(**kwargs)
+
+
+#: Skip reasons that mean a visit was attempted and failed (others are crawl choices: robots, off-site…).
+FAILED_VISIT_REASONS = ("error", "timeout", "crashed", "budget", "interrupted")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def verdict(result: ScanResult) -> str:
+    """The one sentence every run ends with and every report opens with, e.g.
+    ``"5 findings (3 high, 2 medium) on 12 pages (3 consent states)"`` or
+    ``"No findings on 20 pages (3 consent states); 2 ignored; 1 page visit failed; scan interrupted"``."""
+    where = f"on {_plural(result.pages_scanned, 'page')} ({_plural(len(result.states), 'consent state')})"
+    found = active(result.findings)
+    if found:
+        counts = [f"{n} {s}" for s in reversed(SEVERITIES) if (n := sum(1 for f in found if f.severity == s))]
+        text = f"{_plural(len(found), 'finding')} ({', '.join(counts)}) {where}"
+    else:
+        text = f"No findings {where}"
+    extra = []
+    if n_ignored := len(ignored(result.findings)):
+        extra.append(f"{n_ignored} ignored")
+    if failed := sum(1 for s in result.skipped if s.reason in FAILED_VISIT_REASONS):
+        extra.append(f"{_plural(failed, 'page visit')} failed")
+    if result.interrupted:
+        extra.append("scan interrupted")
+    return "; ".join([text, *extra])

@@ -49,9 +49,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cookiescan.declared import parse_duration
 from cookiescan.errors import UsageError
 from cookiescan.models import STATES, Cookie, Finding, ScanResult, StateResult, to_dict
+from cookiescan.units import parse_duration
 
 if TYPE_CHECKING:
     from cookiescan.known import KnownTrackers, Vendor

@@ -30,30 +30,27 @@ Decisions worth knowing (see the README for the user-facing version):
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import json
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from fnmatch import fnmatchcase
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from cookiescan.classify import is_tracker, known_category
 from cookiescan.models import (
-    DAYS_PER_MONTH,
-    SEVERITIES,
     STATES,
     Cookie,
     CookieWrite,
     Finding,
+    Ignore,
     ScanResult,
     StateResult,
     StorageItem,
+    severity_rank,
 )
 from cookiescan.party import host_of
+from cookiescan.units import DAYS_PER_MONTH, add_months, max_month_span_days
 
 if TYPE_CHECKING:
     from cookiescan.declared import DeclaredCookie, DeclaredList
@@ -61,88 +58,24 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CAP_TOLERANCE",
-    "DAYS_PER_MONTH",
     "RULES",
     "RULE_INFO",
-    "Ignore",
     "RuleContext",
     "RuleFn",
     "RuleInfo",
     "RuleOptions",
-    "active",
-    "add_months",
     "cap_end",
     "evaluate",
-    "ignores_from",
-    "max_month_span_days",
-    "parse_cap",
-    "severity_at_least",
 ]
 
 #: Tolerance on the observed cap, for clock skew between the server's ``Expires`` and the browser.
 CAP_TOLERANCE = timedelta(hours=1)
-_SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # low 0, medium 1, high 2
 _SAMPLE = 5
 
 
 # --------------------------------------------------------------------------------------------
 # Options, ignores, severities
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Ignore:
-    """An ignore entry from the config.
-
-    Attributes:
-        rule: a rule id, ``"*"`` or a glob over rule ids.
-        subject: a glob over the finding's subject (cookie name, storage key, domain, ``banner``),
-            case-sensitive as cookie names are.
-        reason: why it is ignored (mandatory; shown in reports).
-        until: last day the entry applies (inclusive); ``None`` = no expiry. An ISO ``YYYY-MM-DD``
-            string is accepted too.
-    """
-
-    rule: str
-    subject: str
-    reason: str
-    until: date | None = None
-
-    def expiry(self) -> date | None:
-        """``until`` as a date (accepting the ISO string form config files give)."""
-        u: Any = self.until
-        if u is None or (isinstance(u, str) and not u.strip()):
-            return None
-        if isinstance(u, datetime):
-            return u.date()
-        if isinstance(u, date):
-            return u
-        return date.fromisoformat(str(u).strip())
-
-    def applies(self, finding: Finding, today: date) -> bool:
-        """True when this entry matches the finding and has not expired on ``today``."""
-        until = self.expiry()
-        if until is not None and today > until:
-            return False
-        return self.matches(finding)
-
-    def matches(self, finding: Finding) -> bool:
-        """Rule and subject match, whatever the expiry."""
-        return fnmatchcase(finding.rule, self.rule or "*") and fnmatchcase(finding.subject, self.subject or "*")
-
-
-def ignores_from(entries: Iterable[Any]) -> tuple[Ignore, ...]:
-    """:class:`Ignore` records from config entries (anything with rule/subject/reason/until, or dicts)."""
-    out = []
-    for e in entries:
-        get = e.get if isinstance(e, Mapping) else lambda k, e=e: getattr(e, k, None)
-        until = get("until")
-        if isinstance(until, str):
-            until = date.fromisoformat(until.strip()) if until.strip() else None
-        elif isinstance(until, datetime):
-            until = until.date()
-        out.append(Ignore(str(get("rule") or "*"), str(get("subject") or "*"), str(get("reason") or ""), until))
-    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,90 +97,9 @@ class RuleOptions:
     today: date | None = None
 
 
-def severity_at_least(sev: str, threshold: str) -> bool:
-    """True when ``sev`` (low|medium|high) is at or above ``threshold`` (low|medium|high|never).
-
-    >>> severity_at_least("high", "medium"), severity_at_least("low", "never")
-    (True, False)
-    """
-    if threshold == "never":
-        if sev not in _SEVERITY_RANK:
-            raise ValueError(f"unknown severity {sev!r}; expected one of {', '.join(SEVERITIES)}")
-        return False
-    for value in (sev, threshold):
-        if value not in _SEVERITY_RANK:
-            raise ValueError(f"unknown severity {value!r}; expected one of {', '.join(SEVERITIES)}, never")
-    return _SEVERITY_RANK[sev] >= _SEVERITY_RANK[threshold]
-
-
-def active(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """The findings that count for gating: those no ignore entry matched."""
-    return tuple(f for f in findings if f.ignored is None)
-
-
-_CAP = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([^\d\s.,]*)\s*$")
-_CAP_UNITS = {
-    **dict.fromkeys(("", "m", "mo", "mos", "mon", "month", "months", "mois"), "month"),
-    **dict.fromkeys(("d", "day", "days", "j", "jour", "jours"), "day"),
-    **dict.fromkeys(("w", "wk", "week", "weeks", "semaine", "semaines"), "week"),
-    **dict.fromkeys(("y", "yr", "yrs", "year", "years", "an", "ans", "annee", "annees", "année", "années"), "year"),
-}
-
-
-def parse_cap(text: str) -> int:
-    """The lifetime cap in whole calendar months, from ``"13months"``, ``"13 months"``, ``"13m"``,
-    ``"13"`` (months), ``"1y"`` (12) or ``"395d"``.
-
-    A cap given in days or weeks is converted to the nearest whole month of 30.44 days (``"395d"`` and
-    ``"400d"`` → 13, ``"365d"`` → 12), because the cap is then applied in calendar months from the
-    moment a cookie is set. Raises ValueError with the accepted forms on anything else.
-
-    >>> parse_cap("13 months"), parse_cap("395d"), parse_cap("2y")
-    (13, 13, 24)
-    """
-    hint = "write it as a number of months or days, e.g. '13months', '13m', '395d'"
-    m = _CAP.match(str(text).lower())
-    if not m or m.group(2) not in _CAP_UNITS:
-        raise ValueError(f"cannot read the lifetime cap {text!r}: {hint}")
-    amount = float(m.group(1).replace(",", "."))
-    unit = _CAP_UNITS[m.group(2)]
-    if unit in ("day", "week"):
-        days = amount * (7 if unit == "week" else 1)
-        months = round(days / DAYS_PER_MONTH)
-    else:
-        exact = amount * (12 if unit == "year" else 1)
-        if abs(exact - round(exact)) > 1e-9:
-            raise ValueError(f"the lifetime cap {text!r} is not a whole number of months: {hint}")
-        months = round(exact)
-    if months < 1:
-        raise ValueError(f"the lifetime cap {text!r} is shorter than one month: {hint}")
-    return months
-
-
-# --------------------------------------------------------------------------------------------
-# Calendar months
-# --------------------------------------------------------------------------------------------
-
-
-def add_months(when: datetime, months: int) -> datetime:
-    """``when`` plus calendar months, keeping the time of day; a day the target month lacks becomes
-    its last day (Jan 31 + 1 month = Feb 28 or 29)."""
-    y, m = divmod(when.month - 1 + months, 12)
-    year, month = when.year + y, m + 1
-    return when.replace(year=year, month=month, day=min(when.day, calendar.monthrange(year, month)[1]))
-
-
 def cap_end(set_at: datetime, months: int) -> datetime:
     """The last instant a cookie set at ``set_at`` may live under an N-month cap (before tolerance)."""
     return add_months(set_at, months)
-
-
-@lru_cache(maxsize=64)
-def max_month_span_days(months: int) -> int:
-    """The longest N calendar months can be, in days, over every start day of a 4-year cycle
-    (13 months → 397 days): a declared lifetime longer than this is over the cap whenever it starts."""
-    start = datetime(2001, 1, 1)
-    return max((add_months(start + timedelta(days=i), months) - (start + timedelta(days=i))).days for i in range(1461))
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -1003,7 +855,7 @@ def merge_findings(findings: Iterable[Finding], extra: Iterable[Finding], option
 
 def _sort_key(f: Finding) -> tuple[Any, ...]:
     return (
-        -_SEVERITY_RANK.get(f.severity, -1),
+        -severity_rank(f.severity),
         f.rule,
         f.subject,
         f.scenario,
@@ -1021,7 +873,7 @@ def _apply_ignores(findings: Iterable[Finding], options: RuleOptions) -> list[Fi
         else:
             expired = next((ig for ig in options.ignores if ig.matches(f)), None)
             if expired is not None:
-                until = expired.expiry()
+                until = expired.until
                 f = dataclasses.replace(
                     f, evidence={**f.evidence, "ignore_expired": until.isoformat() if until else None}
                 )

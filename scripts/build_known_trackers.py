@@ -20,13 +20,11 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import importlib.util
 import json
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import yaml
@@ -44,19 +42,10 @@ OVERRIDES = "overrides"
 FORMAT = 1
 
 
-def _load_known() -> ModuleType:
-    """Import cookiescan/known.py by path so the build needs neither an install nor the package's
-    other (browser) dependencies."""
-    path = REPO / "cookiescan" / "known.py"
-    spec = importlib.util.spec_from_file_location("_cookiescan_known", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(REPO))  # the checkout's cookiescan, installed or not
+from cookiescan import known  # noqa: E402
+from cookiescan.units import longest_duration  # noqa: E402
 
-
-known = _load_known()
 CATEGORIES: tuple[str, ...] = known.CATEGORIES
 
 # RULES.md, "Categories". Open Cookie Database "Functional" is split further by `necessary_platforms`.
@@ -117,7 +106,7 @@ def source_version(data_file: Path, explicit: str | None) -> str:
 
 
 def lifetime(text: str | None) -> float | None:
-    return None if text is None else known.retention_to_days(str(text))
+    return None if text is None else longest_duration(str(text))
 
 
 def check_category(category: str, where: str) -> str:

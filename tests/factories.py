@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from cookiescan.declared import DeclaredCookie, DeclaredList, parse_duration
+from cookiescan.declared import DeclaredCookie, DeclaredList
 from cookiescan.known import KnownTrackers
 from cookiescan.models import (
     SCHEMA_VERSION,
@@ -28,6 +28,7 @@ from cookiescan.models import (
     ToolInfo,
 )
 from cookiescan.party import host_of, site_of
+from cookiescan.units import parse_duration
 
 SITE = "shop.fr"
 HOME = "https://www.shop.fr/"

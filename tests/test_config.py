@@ -19,7 +19,6 @@ from click.testing import CliRunner, Result
 
 from cookiescan import cli
 from cookiescan.config import (
-    IgnoreEntry,
     ScanConfig,
     ignores_from,
     load_config_file,
@@ -27,6 +26,7 @@ from cookiescan.config import (
     validate_url,
 )
 from cookiescan.errors import ConfigError, UsageError
+from cookiescan.models import Ignore
 
 # click derives a sub-command's variables from the group's prefix and the command name
 ENV = "COOKIESCAN_SCAN_"
@@ -126,8 +126,8 @@ def test_valid_ignore_entries_load(until: str | None) -> None:
     data, path = load_config_file(None)
     assert path == "cookiescan.yml"
     assert ignores_from(data["ignore"]) == (
-        IgnoreEntry(rule="lifetime-over-cap", subject="_ga", reason="CNIL exemption, ticket 42",
-                    until="2030-12-31" if until else None),)
+        Ignore(rule="lifetime-over-cap", subject="_ga", reason="CNIL exemption, ticket 42",
+               until=date(2030, 12, 31) if until else None),)
 
 
 def test_yaml_dates_are_accepted_as_until() -> None:
@@ -266,7 +266,7 @@ def test_file_beats_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (c.urls, c.max_pages, c.depth, c.states) == (("https://www.shop.fr/",), 7, 2, ("before",))
     assert (c.exclude, c.first_party, c.respect_robots, c.max_lifetime) == (
         ("/calendar",), ("shop-cdn.net",), False, "6months")
-    assert c.ignores == (IgnoreEntry("pre-consent-cookie", "lang", "functional", "2030-01-01"),)
+    assert c.ignores == (Ignore("pre-consent-cookie", "lang", "functional", date(2030, 1, 1)),)
 
 
 def test_environment_beats_file(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,17 +11,15 @@ from pathlib import Path
 import pytest
 
 from cookiescan.declared import (
-    DAYS_PER_MONTH,
-    DAYS_PER_YEAR,
     LOADERS,
     DeclaredCookie,
     DeclaredList,
     extract_from_html,
     load_declared_file,
     normalise_category,
-    parse_duration,
 )
 from cookiescan.errors import DeclaredListError
+from cookiescan.units import DAYS_PER_MONTH, DAYS_PER_YEAR, parse_duration
 
 POLICIES = Path(__file__).parent / "fixtures" / "policies"
 MONTH = DAYS_PER_MONTH

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from cookiescan import known
-from cookiescan.known import CATEGORIES, KnownTrackers, retention_to_days
+from cookiescan.known import CATEGORIES, KnownTrackers
+from cookiescan.units import longest_duration as retention_to_days
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

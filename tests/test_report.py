@@ -29,7 +29,7 @@ from report_factory import (
 )
 
 from cookiescan.errors import UsageError
-from cookiescan.models import Finding, ScanResult
+from cookiescan.models import Finding, ScanResult, verdict
 from cookiescan.report import (
     FORMATS,
     ReportOptions,
@@ -40,7 +40,6 @@ from cookiescan.report import (
 )
 from cookiescan.report import html as html_writer
 from cookiescan.report import markdown as md_writer
-from cookiescan.report.view import verdict
 
 
 @pytest.fixture
@@ -175,7 +174,7 @@ def test_html_has_every_section_and_the_verdict(result: ScanResult, tmp_path: Pa
     for heading in SECTIONS:
         assert re.search(r"<h[234][^>]*>(?:<span[^>]*>\d+</span>)?" + re.escape(heading), page), heading
     v = verdict(result)
-    assert v.startswith("5 high, 6 medium, 1 low findings on 4 pages in 3 consent states")
+    assert v == "12 findings (5 high, 6 medium, 1 low) on 4 pages (3 consent states); 1 ignored; 1 page visit failed"
     assert htmllib.escape(v, quote=False) in page
     assert "Language preference, exempt (ticket PRIV-12)" in page  # ignored with its reason
     assert "2025-03-14 09:30:00 UTC" in page
@@ -184,7 +183,7 @@ def test_html_has_every_section_and_the_verdict(result: ScanResult, tmp_path: Pa
 
 def test_verdict_without_findings(result: ScanResult) -> None:
     clean = replace(result, findings=(), skipped=())
-    assert verdict(clean) == "No findings on 4 pages in 3 consent states"
+    assert verdict(clean) == "No findings on 4 pages (3 consent states)"
 
 
 def test_html_redacts_values_by_default(result_with_values: ScanResult, tmp_path: Path) -> None:
@@ -285,7 +284,7 @@ def test_html_inventory_rows_and_markers(result: ScanResult, tmp_path: Path) -> 
 def test_html_renders_without_states_or_browser(result: ScanResult, tmp_path: Path) -> None:
     empty = replace(result, states={}, findings=(), skipped=(), browser=None, errors=(), declared=None)
     page = html_of(empty, tmp_path)
-    assert "No findings on 0 pages in 0 consent states" in page
+    assert "No findings on 0 pages (0 consent states)" in page
 
 
 # -- JUnit ---------------------------------------------------------------------------------------------
@@ -356,7 +355,7 @@ def test_junit_survives_control_characters(result: ScanResult) -> None:
 
 def test_markdown_summary(result: ScanResult) -> None:
     text = render(result, "md")
-    assert "**5 high, 6 medium, 1 low findings on 4 pages in 3 consent states" in text
+    assert "**12 findings (5 high, 6 medium, 1 low) on 4 pages (3 consent states)" in text
     assert "### Consent banner" in text and "### Findings" in text
     assert "**Skipped pages:** 3" in text
     assert XSS_NAME not in text and "&lt;img src=x onerror=alert\\(1\\)&gt;" not in text

@@ -9,20 +9,15 @@ from datetime import date, datetime, timezone
 import pytest
 
 from cookiescan.classify import classify
-from cookiescan.models import Finding
+from cookiescan.config import ignores_from
+from cookiescan.models import Finding, Ignore, active, severity_at_least
 from cookiescan.rules import (
     RULE_INFO,
     RULES,
-    Ignore,
     RuleOptions,
-    active,
-    add_months,
     evaluate,
-    ignores_from,
-    max_month_span_days,
-    parse_cap,
-    severity_at_least,
 )
+from cookiescan.units import add_months, max_month_span_days, parse_cap
 from tests.factories import (
     declared_cookie,
     make_banner,

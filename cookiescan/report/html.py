@@ -22,7 +22,18 @@ from typing import Any
 from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
-from cookiescan.models import CATEGORIES, Cookie, Finding, ScanResult
+from cookiescan.models import (
+    CATEGORIES,
+    Cookie,
+    Finding,
+    ScanResult,
+    active,
+    ignored,
+    severity_at_least,
+    severity_rank,
+    verdict,
+    worst_severity,
+)
 from cookiescan.report import view
 from cookiescan.report.interface import ReportOptions
 from cookiescan.resources import read_text
@@ -211,9 +222,9 @@ def _cell(c: Cookie, sev: str | None) -> Cell:
 
 def _finding_index(findings: list[Finding]) -> dict[tuple[str, str], str]:
     worst: dict[tuple[str, str], str] = {}
-    for f in view.active(findings):
+    for f in active(findings):
         key = (f.subject, f.scenario)
-        if key not in worst or view.severity_rank(f.severity) > view.severity_rank(worst[key]):
+        if key not in worst or severity_rank(f.severity) > severity_rank(worst[key]):
             worst[key] = f.severity
     return worst
 
@@ -227,7 +238,7 @@ def inventory(result: ScanResult, options: ReportOptions, states: list[str]) -> 
         for c in result.states[s].cookies:
             by_key[(c.name, c.domain, c.path)].setdefault(s, c)
     fidx = _finding_index(list(result.findings))
-    per_subject = Counter(f.subject for f in view.active(result.findings))
+    per_subject = Counter(f.subject for f in active(result.findings))
     rows = []
     for (name, domain, path), seen in by_key.items():
         first = next(iter(seen.values()))
@@ -283,12 +294,12 @@ def inventory(result: ScanResult, options: ReportOptions, states: list[str]) -> 
                 pages=max(len(c.pages) for c in seen.values()),
                 attrs=" · ".join(attrs),
                 findings=per_subject.get(name, 0),
-                worst=max(sevs, key=view.severity_rank) if sevs else None,
+                worst=max(sevs, key=severity_rank) if sevs else None,
             )
         )
     rows.sort(
         key=lambda r: (
-            -view.severity_rank(r.worst or ""),
+            -severity_rank(r.worst or ""),
             r.party != "first",
             r.name.lower(),
             r.domain,
@@ -443,10 +454,10 @@ def rule_groups(findings: list[Finding], states: list[str], show_values: bool) -
         groups[f.rule].append(f)
     out = []
     for rule, fs in groups.items():
-        worst = max((f.severity for f in fs), key=view.severity_rank)
+        worst = max((f.severity for f in fs), key=severity_rank)
         fs.sort(
             key=lambda f: (
-                -view.severity_rank(f.severity),
+                -severity_rank(f.severity),
                 states.index(f.scenario) if f.scenario in states else 99,
                 f.subject,
             )
@@ -454,7 +465,7 @@ def rule_groups(findings: list[Finding], states: list[str], show_values: bool) -
         g = RuleGroup(view.rule_info(rule, worst), worst, fs)
         g.rows = [{"f": f, "evidence": evidence_rows(f.evidence, show_values, f.subject, f.scenario)} for f in fs]
         out.append(g)
-    out.sort(key=lambda g: (-view.severity_rank(g.severity), -len(g.findings), g.info.id))
+    out.sort(key=lambda g: (-severity_rank(g.severity), -len(g.findings), g.info.id))
     return out
 
 
@@ -463,7 +474,7 @@ def declared_view(result: ScanResult, states: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for kind, rules in DECLARED_RULES.items():
         rows: dict[tuple[str, str], dict[str, Any]] = {}
-        for f in view.active(result.findings):
+        for f in active(result.findings):
             if f.rule not in rules:
                 continue
             row = rows.setdefault((f.rule, f.subject), {"f": f, "states": [], "evidence": f.evidence})
@@ -725,7 +736,7 @@ def notice_view(result: ScanResult, states: list[str]) -> dict[str, Any] | None:
         "notes": notes,
         "no_vendors": any(n["no_vendors"] for n in notes),
         "vendors_seen": vendors_seen,
-        "n_findings": len(view.active(findings)),
+        "n_findings": len(active(findings)),
     }
 
 
@@ -804,7 +815,7 @@ def glance(result: ScanResult, states: list[str]) -> list[tuple[str, list[int], 
     def count(fn: Any) -> list[int]:
         return [fn(result.states[s], s) for s in states]
 
-    active = view.active(result.findings)
+    live = active(result.findings)
     return [
         ("Pages visited", count(lambda st, s: len(st.pages)), ""),
         ("Cookies stored", count(lambda st, s: sum(1 for c in st.cookies if c.in_jar)), ""),
@@ -838,7 +849,7 @@ def glance(result: ScanResult, states: list[str]) -> list[tuple[str, list[int], 
             ),
             "",
         ),
-        ("Findings", count(lambda st, s: sum(1 for f in active if f.scenario == s)), "warn"),
+        ("Findings", count(lambda st, s: sum(1 for f in live if f.scenario == s)), "warn"),
     ]
 
 
@@ -906,8 +917,8 @@ def script_hash(source: str) -> str:
 def context(result: ScanResult, options: ReportOptions) -> dict[str, Any]:
     """Everything the template shows, computed once."""
     states = view.ordered_states(result)
-    active = view.active(result.findings)
-    groups = rule_groups(active, states, options.show_values)
+    live = active(result.findings)
+    groups = rule_groups(live, states, options.show_values)
     banners = []
     for s in states:
         b = result.states[s].banner
@@ -922,10 +933,10 @@ def context(result: ScanResult, options: ReportOptions) -> dict[str, Any]:
         "o": options,
         "states": states,
         "title": view.report_title(result, options.title),
-        "verdict": view.verdict(result),
-        "worst": view.worst_severity(result.findings),
+        "verdict": verdict(result),
+        "worst": worst_severity(result.findings),
         "counts": view.severity_counts(result.findings),
-        "ignored": view.ignored(result.findings),
+        "ignored": ignored(result.findings),
         "groups": groups,
         "banners": banners,
         "inventory": inv,
@@ -952,7 +963,7 @@ def context(result: ScanResult, options: ReportOptions) -> dict[str, Any]:
         "script": Markup(src),
         "csp_script": Markup(script_hash(src)),
         "third_party_count": len({t.site for s in states for t in result.states[s].third_parties}),
-        "fail_count": sum(1 for f in active if view.severity_at_least(f.severity, options.fail_on)),
+        "fail_count": sum(1 for f in live if severity_at_least(f.severity, options.fail_on)),
     }
 
 

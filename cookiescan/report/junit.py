@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Any
 
-from cookiescan.models import Finding, ScanResult
+from cookiescan.models import Finding, ScanResult, severity_at_least, severity_rank, verdict
 from cookiescan.report import view
 from cookiescan.report.interface import ReportOptions
 
@@ -79,14 +79,14 @@ def build(result: ScanResult, options: ReportOptions) -> ET.Element:
         case = ET.SubElement(suite, "testcase", classname="cookiescan.scan", name="no findings")
         case.set("time", "0")
         out = ET.SubElement(case, "system-out")
-        out.text = _xml_text(view.verdict(result))
+        out.text = _xml_text(verdict(result))
         _counts(root, 1, 0, 0)
         return root
 
     total = [0, 0, 0]
     for rule in sorted(
         groups,
-        key=lambda r: (-max(view.severity_rank(f.severity) for fs in groups[r].values() for f in fs), r),
+        key=lambda r: (-max(severity_rank(f.severity) for fs in groups[r].values() for f in fs), r),
     ):
         info = view.rule_info(rule)
         suite = ET.SubElement(root, "testsuite", name=f"cookiescan.{rule}", timestamp=result.started_at)
@@ -107,10 +107,10 @@ def build(result: ScanResult, options: ReportOptions) -> ET.Element:
             case.set("time", "0")
             tests += 1
             live = [f for f in found if not f.ignored]
-            failing = [f for f in live if view.severity_at_least(f.severity, options.fail_on)]
+            failing = [f for f in live if severity_at_least(f.severity, options.fail_on)]
             text = "\n\n".join(_evidence_text(f, options.show_values) for f in found)
             if failing:
-                worst = max(failing, key=lambda f: view.severity_rank(f.severity))
+                worst = max(failing, key=lambda f: severity_rank(f.severity))
                 msg = worst.message if len(failing) == 1 else f"{worst.message} (+{len(failing) - 1} more)"
                 fail = ET.SubElement(case, "failure", message=_xml_text(msg), type=worst.severity)
                 fail.text = _xml_text(text)

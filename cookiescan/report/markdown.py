@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from cookiescan.models import ScanResult
+from cookiescan.models import ScanResult, active, ignored, severity_rank, verdict
 from cookiescan.report import view
 from cookiescan.report.interface import ReportOptions
 
@@ -82,7 +82,7 @@ def lines_for(result: ScanResult, options: ReportOptions) -> list[str]:
     title = view.report_title(result, options.title)
     counts = view.severity_counts(result.findings)
     states = view.ordered_states(result)
-    out = [f"## cookiescan: {esc(title, 200)}", "", f"**{esc(view.verdict(result), 300)}**", ""]
+    out = [f"## cookiescan: {esc(title, 200)}", "", f"**{esc(verdict(result), 300)}**", ""]
     meta = [
         f"Site: {esc(result.site)}",
         f"Scanned: {esc(view.utc_text(result.started_at))}",
@@ -94,7 +94,7 @@ def lines_for(result: ScanResult, options: ReportOptions) -> list[str]:
 
     out += ["| Severity | Findings |", "|---|---:|"]
     out += [f"| {SEVERITY_MARK.get(s, esc(s))} | {n} |" for s, n in counts.items()]
-    n_ignored = len(view.ignored(result.findings))
+    n_ignored = len(ignored(result.findings))
     if n_ignored:
         out.append(f"| Ignored | {n_ignored} |")
     out.append("")
@@ -118,7 +118,7 @@ def lines_for(result: ScanResult, options: ReportOptions) -> list[str]:
                 for s in states
             ],
             "Third-party domains": [len(result.states[s].third_parties) for s in states],
-            "Findings": [sum(1 for f in view.active(result.findings) if f.scenario == s) for s in states],
+            "Findings": [sum(1 for f in active(result.findings) if f.scenario == s) for s in states],
         }
         out += [f"| {label} | " + " | ".join(str(v) for v in values) + " |" for label, values in rows.items()]
         out.append("")
@@ -144,31 +144,31 @@ def lines_for(result: ScanResult, options: ReportOptions) -> list[str]:
 
     out += _notice_lines(result)
 
-    active = sorted(
-        view.active(result.findings),
+    live = sorted(
+        active(result.findings),
         key=lambda f: (
-            -view.severity_rank(f.severity),
+            -severity_rank(f.severity),
             f.rule,
             states.index(f.scenario) if f.scenario in states else 99,
             f.subject,
         ),
     )
-    if active:
+    if live:
         out += [
             "### Findings",
             "",
             "| Severity | Rule | State | Subject | Message |",
             "|---|---|---|---|---|",
         ]
-        for f in active[:MAX_FINDINGS]:
+        for f in live[:MAX_FINDINGS]:
             out.append(
                 f"| {SEVERITY_MARK.get(f.severity, esc(f.severity))} | {esc(view.rule_info(f.rule).title)}"
                 f" (`{_code(f.rule)}`) | {esc(view.STATE_SHORT.get(f.scenario, f.scenario))} | "
                 f"{esc(f.subject, 80)} | {esc(f.message)} |"
             )
-        if len(active) > MAX_FINDINGS:
+        if len(live) > MAX_FINDINGS:
             out.append("")
-            out.append(f"…and {len(active) - MAX_FINDINGS} more findings (see the HTML or JSON report).")
+            out.append(f"…and {len(live) - MAX_FINDINGS} more findings (see the HTML or JSON report).")
         out.append("")
 
     if result.skipped:

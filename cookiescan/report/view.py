@@ -15,7 +15,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cookiescan.models import DAYS_PER_MONTH, DAYS_PER_YEAR, SEVERITIES, STATES, Finding, ScanResult
+from cookiescan.models import (
+    SEVERITIES,
+    STATES,
+    Finding,
+    ScanResult,
+    active,
+    severity_rank,
+)
+from cookiescan.units import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 STATE_LABELS = {
     "before": "Before any choice",
@@ -25,7 +33,6 @@ STATE_LABELS = {
     "notice": "In the notice",
 }
 STATE_SHORT = {"before": "Before", "accept": "Accept", "reject": "Reject", "all": "All states", "notice": "Notice"}
-SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}  # low < medium < high
 DEFAULT_CAP_MONTHS = 13
 
 
@@ -91,68 +98,10 @@ def rule_info(rule_id: str, severity: str = "medium") -> RuleView:
     )
 
 
-def severity_rank(severity: str) -> int:
-    """Sort key for severities (unknown ones rank lowest)."""
-    return SEVERITY_ORDER.get(severity, -1)
-
-
-def severity_at_least(severity: str, threshold: str) -> bool:
-    """True when ``severity`` is at or above ``threshold`` (uses the rules module when present)."""
-    rules = _rules_module()
-    fn = getattr(rules, "severity_at_least", None) if rules is not None else None
-    if fn is not None:
-        try:
-            return bool(fn(severity, threshold))
-        except Exception:
-            pass
-    return severity_rank(severity) >= severity_rank(threshold) >= 0
-
-
-def active(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings not matched by an ignore entry."""
-    return [f for f in findings if not f.ignored]
-
-
-def ignored(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings an ignore entry matched (shown apart, with the reason)."""
-    return [f for f in findings if f.ignored]
-
-
 def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
     """Active findings per severity, highest first, every severity present (0 when none)."""
     counts = Counter(f.severity for f in active(findings))
     return {s: counts.get(s, 0) for s in sorted(SEVERITIES, key=severity_rank, reverse=True)}
-
-
-def worst_severity(findings: Iterable[Finding]) -> str | None:
-    """Highest severity among active findings, None when there are none."""
-    sevs = [f.severity for f in active(findings)]
-    return max(sevs, key=severity_rank) if sevs else None
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def verdict(result: ScanResult) -> str:
-    """One sentence: "3 high, 2 medium findings on 12 pages in 3 consent states" or "No findings …"."""
-    counts = severity_counts(result.findings)
-    total = sum(counts.values())
-    scope = f"on {_plural(result.pages_scanned, 'page')} in {_plural(len(result.states), 'consent state')}"
-    if total == 0:
-        text = f"No findings {scope}"
-    else:
-        parts = [f"{n} {sev}" for sev, n in counts.items() if n]
-        text = f"{', '.join(parts)} {'finding' if total == 1 else 'findings'} {scope}"
-    extra = []
-    n_ignored = len(ignored(result.findings))
-    if n_ignored:
-        extra.append(f"{n_ignored} ignored")
-    if result.skipped:
-        extra.append(f"{_plural(len(result.skipped), 'page')} skipped")
-    if result.interrupted:
-        extra.append("scan interrupted")
-    return text + (f" ({', '.join(extra)})" if extra else "")
 
 
 def cap_days(result: ScanResult) -> float:
@@ -210,7 +159,7 @@ def human_days(days: float | None) -> str:
 def value_text(value: str | None, length: int, show_values: bool) -> str:
     """A cookie value as a report shows it: redacted unless the user asked to see values."""
     if not show_values or value is None:
-        return f"redacted ({_plural(length, 'char')})"
+        return f"redacted ({length} char{'' if length == 1 else 's'})"
     return value
 
 
