@@ -35,6 +35,9 @@ from cookiescan.errors import (
 from cookiescan.models import fails_gate, verdict
 
 SEVERITY_CHOICES = ("low", "medium", "high", "never")
+# the same ranges as the options, for values read from the file or the environment
+FILE_RANGES = (("max_pages", 1, 100000), ("depth", 0, 1000), ("concurrency", 1, 64), ("page_timeout", 1, 600),
+               ("settle_max", 0, 120), ("scan_budget", 1, float("inf")))
 DEFAULT_REPORTS = Path("reports")
 
 
@@ -96,8 +99,8 @@ output_options = _compose(
 )
 
 gate_options = _compose(
-    click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default="high", show_default=True,
-                 help="Exit 1 when a finding reaches this severity."),
+    click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None,
+                 help="Exit 1 when a finding reaches this severity [high]."),
     click.option("--exit-zero", is_flag=True, help="Always exit 0 when the scan ran (report only)."),
 )
 
@@ -140,7 +143,7 @@ def _scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--urls-file", type=click.Path(dir_okay=False), help="File with one start URL per line."),
         click.option("--sitemap", metavar="URL", help="Sitemap to read pages from (default: /sitemap.xml)."),
         click.option("--no-sitemap", is_flag=True, help="Do not read /sitemap.xml."),
-        click.option("--consent", "consent_states", default=None, metavar="STATES",
+        click.option("--consent", "consent_states", default=None, metavar="STATES", envvar="COOKIESCAN_CONSENT",
                      help="Consent states to scan, comma-separated: before,accept,reject (default: all three)."),
         click.option("--max-pages", type=click.IntRange(1, 100000), default=None, help="Pages per state [20]."),
         click.option("--depth", type=click.IntRange(0, 1000), default=None, help="Link depth from the start URLs [5]."),
@@ -170,7 +173,7 @@ def _scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
-@main.command()
+@main.command(context_settings={"auto_envvar_prefix": "COOKIESCAN"})
 @click.argument("urls", nargs=-1)
 @_scan_options
 @handle_errors
@@ -254,13 +257,12 @@ def build_config(urls: tuple[str, ...], opts: dict[str, Any]):  # type: ignore[n
         fail_on=opts.get("fail_on") or data.get("fail_on") or "high",
         ignores=ignores_from(data.get("ignore") or []),
         title=pick("title"), description=pick("description"), user_agent=data.get("user_agent"),
-        scan_budget=pick("scan_budget"),
     )
-    for key in ("max_pages", "depth", "concurrency", "page_timeout", "settle_max"):
+    for key, low, high in FILE_RANGES:
         value = pick(key)
         if value is not None:
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"{key} must be a positive number, got {value!r}")
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
+                raise ConfigError(f"{key} must be a number from {low:g} to {high:g}, got {value!r}")
             kwargs[key] = value
     if kwargs["fail_on"] not in SEVERITY_CHOICES:
         raise ConfigError(f"fail_on must be one of {', '.join(SEVERITY_CHOICES)}, got {kwargs['fail_on']!r}")

@@ -107,7 +107,7 @@ def validate_url(raw: str, what: str = "URL") -> str:
         raise UsageError(f"not a valid {what}: {raw!r} (only http:// and https:// can be scanned)",
                          hint="example: cookiescan scan https://www.example.com/")
     host = parts.hostname or ""
-    if not host or " " in host or (("." not in host) and host != "localhost" and not host.startswith("[")):
+    if not host or " " in host or (("." not in host) and host != "localhost" and ":" not in host):
         raise UsageError(f"not a valid {what}: {raw!r} (no host name)",
                          hint="example: cookiescan scan https://www.example.com/")
     if port == 0:
@@ -148,6 +148,7 @@ FILE_KEYS = {
     "show_values", "consent", "declared", "declared_from", "max_lifetime", "fail_on", "ignore", "title",
     "description", "user_agent", "output", "notice",
 }
+LIST_KEYS = ("urls", "include", "exclude", "first_party", "browser_args")
 CONSENT_KEYS = {"accept", "reject", "settings"}
 IGNORE_KEYS = {"rule", "subject", "reason", "until"}
 
@@ -157,10 +158,26 @@ def _did_you_mean(key: str, choices: set[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _yaml_loader() -> Any:
+    """yaml.SafeLoader without implicit dates: 'until: 2030-02-30' reaches the check below as text
+    instead of escaping yaml as a ValueError."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return Loader
+
+
 def load_config_file(path: str | Path | None) -> tuple[dict[str, Any], str | None]:
     """Read and validate the config file. ``path=None`` looks for ./cookiescan.yml (absent = {})."""
     import yaml
 
+    _Loader = _yaml_loader()
     explicit = path is not None
     p = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
     if not p.exists():
@@ -168,12 +185,15 @@ def load_config_file(path: str | Path | None) -> tuple[dict[str, Any], str | Non
             raise ConfigError(f"config file not found: {p}")
         return {}, None
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_Loader)
     except UnicodeDecodeError:
         raise ConfigError(f"{p}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        opened = getattr(exc, "context_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
+        if mark and opened and opened.line != mark.line:  # an unclosed quote or bracket: say where it opened
+            where += f" (opened on line {opened.line + 1})"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{p}{where}: invalid YAML: {problem}") from None
     if data is None:
@@ -183,6 +203,12 @@ def load_config_file(path: str | Path | None) -> tuple[dict[str, Any], str | Non
     for key in data:
         if key not in FILE_KEYS:
             raise ConfigError(f"{p}: unknown key {key!r}{_did_you_mean(str(key), FILE_KEYS)}")
+    for key in LIST_KEYS:  # "exclude: /calendar" is a list of one, never a list of characters
+        value = data.get(key)
+        if isinstance(value, str):
+            data[key] = [value]
+        elif value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise ConfigError(f"{p}: '{key}' must be a list of strings")
     consent = data.get("consent")
     if consent is not None:
         if not isinstance(consent, dict):

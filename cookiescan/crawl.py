@@ -8,6 +8,7 @@ import asyncio
 import posixpath
 import re
 import xml.etree.ElementTree as ET
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -40,8 +41,11 @@ def normalise(url: str, base: str | None = None) -> str | None:
         if not host:
             return None
         port = parts.port
+        host = _ascii_host(host)
     except ValueError:
         return None
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
     path = parts.path or "/"
     if path != "/":
@@ -53,6 +57,18 @@ def normalise(url: str, base: str | None = None) -> str | None:
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                              if not _TRACKING_PARAMS.match(k)))
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _ascii_host(host: str) -> str:
+    """The host as Chromium sends it: IDN labels in punycode (UTS 46). ValueError when not encodable."""
+    if host.isascii():
+        return host
+    import idna
+
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise ValueError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +95,7 @@ class Frontier:
         self.robots = robots
         self.items: list[PageTask] = []
         self._seen: set[str] = set()
+        self._too_deep: set[str] = set()  # seen only deeper than --depth so far
         self._skipped: dict[str, SkippedPage] = {}
         self._skip_counts: dict[str, int] = {}
         self._cond = asyncio.Condition()
@@ -101,7 +118,7 @@ class Frontier:
         if url is None:
             self._skip(text[:300], "invalid", "not a valid http(s) URL")
             return None
-        if url in self._seen:
+        if url in self._seen and url not in self._too_deep:
             return None
         self._seen.add(url)
         host = host_of(url)
@@ -122,8 +139,14 @@ class Frontier:
             self._skip(url, "robots", "disallowed by robots.txt")
             return None
         if depth > self.max_depth:
-            self._skip(url, "depth", f"deeper than --depth {self.max_depth}")
+            if url not in self._too_deep:
+                self._too_deep.add(url)
+                self._skip(url, "depth", f"deeper than --depth {self.max_depth}")
             return None
+        if url in self._too_deep:  # a shorter path reached it after all: parallel visits finish out of order
+            self._too_deep.discard(url)
+            self._skip_counts["depth"] -= 1
+            self._skipped.pop(url, None)
         if len(self.items) >= self.max_pages:
             self._skip(url, "max-pages", f"beyond --max-pages {self.max_pages}")
             return None
@@ -196,19 +219,38 @@ class RobotsRules:
             return True
 
 
-def parse_sitemap(text: str) -> tuple[list[str], list[str]]:
-    """(page URLs, nested sitemap URLs) from a sitemap or sitemap index; tolerant of junk."""
+def _gunzip(data: bytes, limit: int) -> bytes | None:
+    """Decompress at most ``limit`` bytes (a gzip bomb stops there); None when corrupt or too big."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error:
+        return None
+    return None if len(out) > limit else out
+
+
+def parse_sitemap(data: str | bytes) -> tuple[list[str], list[str]]:
+    """(page URLs, nested sitemap URLs) from a sitemap or sitemap index, as text or as the bytes served
+    (gzipped ``sitemap.xml.gz`` included); tolerant of junk."""
+    if isinstance(data, bytes):
+        if data[:2] == b"\x1f\x8b":
+            data = _gunzip(data, MAX_SITEMAP_BYTES) or b""
+        data = data.decode("utf-8", errors="replace")
+    text = data
     if len(text) > MAX_SITEMAP_BYTES or "<!DOCTYPE" in text[:2000].upper():
         return [], []  # no DTDs: never expand entities from a site-controlled document
     try:
         root = ET.fromstring(text.encode("utf-8", errors="replace"))
     except ET.ParseError:
         return [], []
-    pages: list[str] = []
-    nested: list[str] = []
-    for el in root.iter():
-        if el.tag.rsplit("}", 1)[-1] != "loc" or not el.text:
+    ns, _, kind = root.tag.rpartition("}")
+    entry = "sitemap" if kind == "sitemapindex" else "url"
+    out: list[str] = []
+    for item in root:
+        if item.tag != f"{ns}}}{entry}" if ns else item.tag != entry:
             continue
-        parent_is_sitemap = root.tag.rsplit("}", 1)[-1] == "sitemapindex"
-        (nested if parent_is_sitemap else pages).append(el.text.strip())
-    return pages, nested
+        # only the entry's own <loc>: image:loc and other extensions are not pages
+        loc = item.find(f"{ns}}}loc" if ns else "loc")
+        if loc is not None and loc.text and loc.text.strip():
+            out.append(loc.text.strip())
+    return ([], out) if kind == "sitemapindex" else (out, [])

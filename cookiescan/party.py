@@ -20,6 +20,13 @@ def site_of(host: str) -> str:
     host = (host or "").strip().lower().lstrip(".").rstrip(".")
     if host.startswith("[") and host.endswith("]"):
         return host
+    if not host.isascii():  # the browser's jar and links use punycode: compare in it
+        import idna
+
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except idna.IDNAError:
+            return host
     try:
         ipaddress.ip_address(host)
         return host

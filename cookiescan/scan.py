@@ -9,6 +9,7 @@ cannot start at all (no browser, no reachable seed) raises.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import platform
@@ -23,7 +24,7 @@ from cookiescan import __version__
 from cookiescan.browser import BrowserSession, resolve_executable
 from cookiescan.collect import ContextRecorder, VisitRecorder
 from cookiescan.config import ScanConfig, compile_patterns
-from cookiescan.crawl import Frontier, PageTask, RobotsRules, parse_sitemap
+from cookiescan.crawl import MAX_SITEMAP_BYTES, Frontier, PageTask, RobotsRules, parse_sitemap
 from cookiescan.errors import SeedUnreachableError
 from cookiescan.models import (
     SCHEMA_VERSION,
@@ -55,6 +56,15 @@ UNREACHABLE = ("ERR_NAME_NOT_RESOLVED", "ERR_CONNECTION_REFUSED", "ERR_ADDRESS_U
                "ERR_CONNECTION_TIMED_OUT", "ERR_CERT_", "ERR_SSL_", "ERR_BAD_SSL", "ERR_INTERNET_DISCONNECTED",
                "ERR_CONNECTION_RESET", "ERR_CONNECTION_CLOSED", "ERR_EMPTY_RESPONSE", "ERR_TIMED_OUT")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# fetch(url) from the page, body as base64 (chunked: String.fromCharCode takes a bounded argument list)
+_FETCH_BASE64 = """async (url) => {
+  const r = await fetch(url, {credentials: "omit"});
+  if (!r.ok) return null;
+  const a = new Uint8Array(await r.arrayBuffer());
+  let s = "";
+  for (let i = 0; i < a.length; i += 32768) s += String.fromCharCode.apply(null, a.subarray(i, i + 32768));
+  return btoa(s);
+}"""
 BANNER_AGAIN = "consent banner shown again after the choice"
 MAX_BROWSER_RESTARTS = 3
 HUNG_AFTER = 3.0  # seconds after which an unanswered request no longer keeps a page from settling
@@ -396,6 +406,25 @@ class Scanner:
         except PlaywrightError:
             return None
 
+    async def _fetch_bytes(self, page: Page, url: str) -> bytes | None:
+        """The body as served. Chromium turns gzip files (sitemap.xml.gz) into downloads, which
+        ``goto`` reports as an error: those are fetched from the page instead (same origin only)."""
+        from playwright.async_api import Error as PlaywrightError
+
+        try:
+            resp = await page.goto(url, wait_until="commit", timeout=15000)
+            if resp is None or resp.status != 200:
+                return None
+            return (await resp.body())[:MAX_SITEMAP_BYTES]
+        except PlaywrightError as exc:
+            if "Download is starting" not in str(exc):
+                return None
+        try:
+            b64 = await page.evaluate(_FETCH_BASE64, url)
+        except PlaywrightError:
+            return None
+        return base64.b64decode(b64)[:MAX_SITEMAP_BYTES] if isinstance(b64, str) else None
+
     async def _fetch_html(self, page: Page, url: str) -> str | None:
         from playwright.async_api import Error as PlaywrightError
 
@@ -415,10 +444,11 @@ class Scanner:
             if sm in seen:
                 continue
             seen.add(sm)
-            text = await self._fetch_text(page, sm)
-            if text is None:
+            body = await self._fetch_bytes(page, sm)
+            if body is None:
+                self.errors.append(f"sitemap not read: {sm}")
                 continue
-            found, nested = parse_sitemap(text)
+            found, nested = parse_sitemap(body)
             pages.extend(found)
             queue.extend(nested)
         return pages

@@ -137,10 +137,7 @@ OCT_21_2015 = datetime(2015, 10, 21, 7, 28, 0, tzinfo=timezone.utc)
     pytest.param("Thu, 21 Oct 68 07:28:00 GMT", datetime(2068, 10, 21, 7, 28, tzinfo=timezone.utc),
                  id="two-digit-year-68-is-2068"),
     pytest.param("Mon, 21 Oct 69 07:28:00 GMT", datetime(2069, 10, 21, 7, 28, tzinfo=timezone.utc),
-                 id="two-digit-year-69-is-2069",
-                 marks=pytest.mark.xfail(strict=True, reason="RFC 6265 5.1.1 and Chromium read 69 as 2069; "
-                                         "email.utils reads it as 1969, so the cookie looks deleted "
-                                         "(issue 12 report: two-digit year bug)")),
+                 id="two-digit-year-69-is-2069"),
     pytest.param("tomorrow", None, id="words"),
     pytest.param("", None, id="empty"),
     pytest.param("0", None, id="a-number"),

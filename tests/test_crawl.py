@@ -58,12 +58,8 @@ BASE = "https://www.shop.fr/a/b/page"
     pytest.param("ftp://files.shop.fr/x", None, None, id="ftp"),
     pytest.param("https://www.shop.fr:99999/", None, None, id="bad-port"),
     pytest.param("https:///nohost", None, None, id="no-host"),
-    pytest.param("https://BÜCHER.de/a", None, "https://xn--bcher-kva.de/a", id="idn-to-punycode",
-                 marks=pytest.mark.xfail(strict=True, reason="IDN hosts are kept in Unicode while Chromium's links "
-                                         "are punycode: same page twice, own links off-site (issue 12 report)")),
-    pytest.param("https://[::1]:8443/x", None, "https://[::1]:8443/x", id="ipv6-literal-keeps-brackets",
-                 marks=pytest.mark.xfail(strict=True, reason="brackets dropped: https://::1:8443/x is not a URL "
-                                         "(issue 12 report)")),
+    pytest.param("https://BÜCHER.de/a", None, "https://xn--bcher-kva.de/a", id="idn-to-punycode"),
+    pytest.param("https://[::1]:8443/x", None, "https://[::1]:8443/x", id="ipv6-literal-keeps-brackets"),
 ])
 def test_normalise(raw: str, base: str | None, expected: str | None) -> None:
     assert normalise(raw, base) == expected
@@ -181,8 +177,6 @@ def test_depth_zero_visits_the_seeds_only() -> None:
     assert [t.url for t in f.items] == [HOME]
 
 
-@pytest.mark.xfail(strict=True, reason="a URL first offered too deep is never queued, even when a shorter path "
-                                       "reaches it later (parallel visits finish out of order; issue 12 report)")
 def test_page_first_seen_too_deep_is_queued_when_reached_by_a_shorter_path() -> None:
     f = frontier(max_depth=2)
     assert f.offer("/faq", 3, "link", base=HOME) is None  # via a deep page that finished first
@@ -258,8 +252,6 @@ def test_checks_happen_in_a_fixed_order() -> None:
     assert skipped(f) == {"https://partner.org/doc.pdf": ("off-site", "partner.org is not the scanned site")}
 
 
-@pytest.mark.xfail(strict=True, reason="site_of('bücher.de') != site_of('xn--bcher-kva.de'): the site's own "
-                                       "links (punycode in Chromium) are skipped as off-site (issue 12 report)")
 def test_idn_site_keeps_its_own_links() -> None:
     f = Frontier(["https://bücher.de/"], site_domains=["bücher.de"], max_pages=10, max_depth=3)
     assert f.offer("https://xn--bcher-kva.de/kontakt", 1, "link") is not None
@@ -360,14 +352,11 @@ def as_the_scanner_reads(body: bytes) -> str:
     pytest.param(as_the_scanner_reads(URLSET.encode()), PAGES, [], id="plain-bytes-as-scanned"),
     # the scanner hands over text decoded as UTF-8, which destroys gzip; parse_sitemap takes no bytes, and
     # Chromium turns an application/x-gzip sitemap into a download that page.goto reports as an error
-    pytest.param(gzip.compress(URLSET.encode()), PAGES, [], id="gzip-bytes",
-                 marks=pytest.mark.xfail(strict=True, reason="gzipped sitemaps (sitemap.xml.gz) are not read "
-                                         "(issue 12 report)")),
+    pytest.param(gzip.compress(URLSET.encode()), PAGES, [], id="gzip-bytes"),
     pytest.param('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
                  'xmlns:image="http://www.google.com/schemas/sitemap-image/1.1"><url><loc>https://www.shop.fr/p</loc>'
                  '<image:image><image:loc>https://cdn.shop.fr/media/123</image:loc></image:image></url></urlset>',
-                 ["https://www.shop.fr/p"], [], id="image-extension-loc-is-not-a-page",
-                 marks=pytest.mark.xfail(strict=True, reason="image:loc taken as a page URL (issue 12 report)")),
+                 ["https://www.shop.fr/p"], [], id="image-extension-loc-is-not-a-page"),
 ])
 def test_parse_sitemap(text: str | bytes, pages: list[str], nested: list[str]) -> None:
     assert parse_sitemap(text) == (pages, nested)

@@ -170,8 +170,6 @@ def gz_sitemap_site(req: Request) -> Response | None:
     return None
 
 
-@pytest.mark.xfail(strict=True, reason="gzipped sitemaps are lost: goto() reports the download as an error and "
-                                       "the text path destroys gzip bytes (issue 12 report)")
 async def test_gzipped_sitemap_pages_are_visited(chromium_path) -> None:
     with FixtureWeb(routes={GZ_SITE: gz_sitemap_site}) as gz_web:
         config = fixture_config(gz_web, chromium_path, urls=(f"https://{GZ_SITE}/",), states=("before",),

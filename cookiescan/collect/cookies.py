@@ -61,6 +61,9 @@ def parse_expires(raw: str) -> datetime | None:
                 continue
     if dt is None:
         return None
+    if dt.year == 1969 and not re.search(r"\b1969\b", text):
+        # a two-digit "69": Python reads 1969, RFC 6265 5.1.1 (and Chromium) read 2069
+        dt = dt.replace(year=2069)
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 

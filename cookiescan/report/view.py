@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +71,7 @@ def _rules_module() -> Any:
 
 def _info_table(module: str, attr: str) -> dict[str, Any]:
     table = getattr(_module(module), attr, None)
-    return table if isinstance(table, dict) else {}
+    return dict(table) if isinstance(table, Mapping) else {}  # any mapping: a read-only registry too
 
 
 def _field(info: Any, name: str) -> str:
