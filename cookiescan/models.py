@@ -177,6 +177,7 @@ class PageVisit:
     storage: tuple[StorageItem, ...] = ()
     links_found: int = 0
     notes: tuple[str, ...] = ()
+    banner_shown_again: bool = False  # accept/reject: the consent banner came back after the choice
 
 
 @dataclass(frozen=True, slots=True)

@@ -806,9 +806,6 @@ _CONSENT_NAME = re.compile(
     r"opt.?(?:out|in)|_cc_|^cc_|cookies?_?(?:accepted|allowed|status|ok)",
     re.IGNORECASE,
 )
-_BANNER_AGAIN = re.compile(r"(?:banner|bandeau|popup|pop-up|dialog).*(?:again|re-?appear|shown|displayed|still)"
-                           r"|(?:again|re-?appear).*(?:banner|bandeau)", re.IGNORECASE)  # fmt: skip
-
 
 def _r(x: float | None) -> float | None:
     return None if x is None else round(float(x), 3)
@@ -1034,7 +1031,7 @@ def _refusal_findings(result: ScanResult, notice: Notice) -> list[Finding]:
     any party: some consent managers keep it on their own domain) or it is first-party, first seen on the
     page where the banner was answered, and absent from the "before" state (so the click made it). A
     localStorage/sessionStorage key with a consent-like name counts too. "Shown again" is read from the
-    notes of the reject state's banner and pages. Nothing is judged when the reject state is missing or the
+    reject state's pages (``banner_shown_again``). Nothing is judged when the reject state is missing or the
     reject click did not succeed (other rules report that).
     """
     if notice.refusal_cookie is None:
@@ -1058,8 +1055,7 @@ def _refusal_findings(result: ScanResult, notice: Notice) -> list[Finding]:
     storage = {s.key for s in (*reject.storage, *(x for p in reject.pages for x in p.storage))}
     consent_storage = sorted(k for k in storage if _CONSENT_NAME.search(k))
     again = sorted(
-        {banner.page_url for n in banner.notes if _BANNER_AGAIN.search(n) and "again" in n.lower()}
-        | {p.url for p in reject.pages for n in p.notes if _BANNER_AGAIN.search(n)}
+        {p.url for p in reject.pages if p.banner_shown_again}
     )
     remembered = bool(consent_named or new_first or consent_storage)
     if remembered and not again:

@@ -65,7 +65,6 @@ _FETCH_BASE64 = """async (url) => {
   for (let i = 0; i < a.length; i += 32768) s += String.fromCharCode.apply(null, a.subarray(i, i + 32768));
   return btoa(s);
 }"""
-BANNER_AGAIN = "consent banner shown again after the choice"
 MAX_BROWSER_RESTARTS = 3
 HUNG_AFTER = 3.0  # seconds after which an unanswered request no longer keeps a page from settling
 BANNER_QUIET = 1.0  # seconds of quiet after which no consent banner is expected any more
@@ -708,13 +707,13 @@ class Scanner:
         elif consent:
             run.banner = await self._consent(page, rec, state)
         settle_ms, settled = await settle(page, ctx, rec, quiet=cfg.settle_quiet, bound=cfg.settle_max)
+        banner_again = False
         if not consent and state in ("accept", "reject") and run.banner is not None and run.banner.succeeded:
             # a banner that comes back on the next pages means the choice was not remembered
             with contextlib.suppress(Exception):
                 from cookiescan.consent import read_layer
 
-                if (await asyncio.wait_for(read_layer(page), 5)).found:
-                    notes.append(BANNER_AGAIN)
+                banner_again = (await asyncio.wait_for(read_layer(page), 5)).found
         if discover:  # again after settling: links that scripts added
             added += await self._add_links(page, task)
         storage = await recorder.storage(page, task.url)
@@ -737,6 +736,7 @@ class Scanner:
             started_at=started_at, duration_ms=int((time.monotonic() - t0) * 1000), settle_ms=settle_ms,
             settled=settled, requests=recorder.request_records(rec), frames=frames,
             cookie_writes=recorder.cookie_writes(rec), storage=storage, links_found=added, notes=tuple(notes),
+            banner_shown_again=banner_again,
         )
         run.add_visit(visit, jar)
         shown = str(status) if status is not None else "-"

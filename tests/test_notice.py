@@ -74,9 +74,10 @@ def request(url: str, host: str, site: str, *, vendor: str | None = None, catego
                          frame_url=HOME, status=200, vendor=vendor, category=category)  # fmt: skip
 
 
-def page(url: str, state: str, requests: tuple[RequestRecord, ...] = (), notes: tuple[str, ...] = ()) -> PageVisit:
+def page(url: str, state: str, requests: tuple[RequestRecord, ...] = (), banner_again: bool = False) -> PageVisit:
     return PageVisit(url=url, final_url=url, state=state, status=200, title="", depth=0, started_at="",
-                     duration_ms=1, settle_ms=1, settled=True, requests=requests, notes=notes)  # fmt: skip
+                     duration_ms=1, settle_ms=1, settled=True, requests=requests,
+                     banner_shown_again=banner_again)  # fmt: skip
 
 
 GA = cookie("_ga", ".shop.test", vendor="Google Analytics", category="analytics", days=730.5, stored=400)
@@ -90,7 +91,7 @@ UNKNOWN_TP = ThirdParty(site="unknown-tracker.test", hosts=("px.unknown-tracker.
                         first_seen_page=HOME, resource_types=("image",))  # fmt: skip
 
 
-def scan(*, reject_cookies: tuple[Cookie, ...] = (SESSION,), reject_notes: tuple[str, ...] = (),
+def scan(*, reject_cookies: tuple[Cookie, ...] = (SESSION,), banner_again: bool = False,
          banner_ok: bool = True) -> ScanResult:  # fmt: skip
     """Meta, Google Analytics, Hotjar and an unknown tracker after accepting; a 2-year _ga cookie."""
     before = StateResult(
@@ -106,7 +107,7 @@ def scan(*, reject_cookies: tuple[Cookie, ...] = (SESSION,), reject_notes: tuple
     )
     reject = StateResult(
         state="reject",
-        pages=(page(HOME, "reject"), page(PRODUCT, "reject", notes=reject_notes)),
+        pages=(page(HOME, "reject"), page(PRODUCT, "reject", banner_again=banner_again)),
         cookies=reject_cookies,
         banner=BannerResult(
             state="reject", found=True, action="reject", succeeded=banner_ok, page_url=HOME, buttons=("Tout refuser",)
@@ -295,7 +296,7 @@ def test_refusal_remembered_by_a_new_first_party_cookie(fr: Notice, trackers: kn
 
 
 def test_banner_shown_again_after_reject(fr: Notice, trackers: known.KnownTrackers) -> None:
-    result = scan(reject_cookies=(SESSION, CONSENT), reject_notes=("consent banner shown again",))
+    result = scan(reject_cookies=(SESSION, CONSENT), banner_again=True)
     f = next(f for f in notice_findings(result, fr, trackers) if f.rule == "refusal-not-remembered")
     assert f.evidence["banner_shown_again_on"] == [PRODUCT]
 

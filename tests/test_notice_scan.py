@@ -65,7 +65,7 @@ async def test_refusal_not_remembered_when_the_banner_comes_back(web, chromium_p
     reject = result.states["reject"]
     assert reject.banner is not None and reject.banner.succeeded
     nxt = next(p for p in reject.pages if p.url.endswith("/next"))
-    assert any("shown again" in n for n in nxt.notes)
+    assert nxt.banner_shown_again
     notice_obj = load_notice(config, scanner.notice_html)
     analysed = analyse(result, config, None, notice_obj)
     assert "refusal-not-remembered" in {f.rule for f in analysed.findings}
