@@ -5,10 +5,9 @@ Library first: ``cookiescan.scan(config)`` returns a :class:`~cookiescan.models.
 is a thin layer over it.
 """
 
-__version__ = "0.1.0"
-
 from cookiescan.config import ScanConfig
 from cookiescan.models import ScanResult
+from cookiescan.version import __version__
 
 
 async def scan(config: ScanConfig, **kwargs):  # type: ignore[no-untyped-def]

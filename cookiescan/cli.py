@@ -22,7 +22,6 @@ from typing import Any
 
 import click
 
-from cookiescan import __version__
 from cookiescan.errors import (
     EXIT_ERROR,
     EXIT_FINDINGS,
@@ -33,6 +32,7 @@ from cookiescan.errors import (
     UsageError,
 )
 from cookiescan.models import fails_gate, verdict
+from cookiescan.version import __version__
 
 SEVERITY_CHOICES = ("low", "medium", "high", "never")
 # the same ranges as the options, for values read from the file or the environment

@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cookiescan import __version__
 from cookiescan.browser import BrowserSession, resolve_executable
 from cookiescan.collect import ContextRecorder, VisitRecorder
 from cookiescan.config import ScanConfig, compile_patterns
@@ -43,6 +42,7 @@ from cookiescan.models import (
 )
 from cookiescan.party import PartyResolver, host_of, site_of
 from cookiescan.progress import Progress
+from cookiescan.version import __version__
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page

@@ -135,7 +135,7 @@ def build_har(
     duplicate page id): the scanner produced it, so it is a bug worth one clear line.
     """
     if creator_version is None:
-        from cookiescan import __version__ as creator_version
+        from cookiescan.version import __version__ as creator_version
     by_id: dict[str, HarPage] = {}
     by_url: dict[str, str] = {}
     for page in pages:

@@ -55,7 +55,7 @@ MAX_DEPTH = 8
 
 
 def _tool_version() -> str:
-    from cookiescan import __version__
+    from cookiescan.version import __version__
 
     return __version__
 
