@@ -580,3 +580,12 @@ def test_compact_evidence_stays_escaped(tmp_path: Path) -> None:
     assert "<script>x</script>" not in page and XSS_NAME not in page
     assert page.count("&lt;script&gt;x&lt;/script&gt;") >= 6
     assert _esc(XSS_NAME) in page
+
+
+def test_a_result_analysed_before_the_cap_was_recorded_draws_its_max_lifetime(result: ScanResult) -> None:
+    """Results written before lifetime_cap existed still say which cap they were judged against."""
+    from cookiescan.report.view import cap_days
+
+    old = replace(result, lifetime_cap=None, config={**result.config, "max_lifetime": "6months"})
+    assert cap_days(old) == 182.64
+    assert cap_days(replace(old, config={})) == 395.72

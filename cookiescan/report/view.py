@@ -23,7 +23,7 @@ from cookiescan.models import (
     active,
     severity_rank,
 )
-from cookiescan.units import DAYS_PER_MONTH, DAYS_PER_YEAR
+from cookiescan.units import DAYS_PER_MONTH, DAYS_PER_YEAR, parse_cap
 
 STATE_LABELS = {
     "before": "Before any choice",
@@ -113,8 +113,6 @@ def cap_days(result: ScanResult) -> float:
     months = DEFAULT_CAP_MONTHS
     text = result.config.get("max_lifetime")
     if isinstance(text, str):
-        from cookiescan.rules import parse_cap
-
         with contextlib.suppress(ValueError):
             months = parse_cap(text)
     return round(months * DAYS_PER_MONTH, 2)
