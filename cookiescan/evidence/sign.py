@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from cookiescan.evidence.errors import EvidenceError
+from cookiescan.evidence.errors import EvidenceError, one_line
 
 PASSWORD_ENV = "COOKIESCAN_SIGN_KEY_PASSWORD"
 SIGNATURE_ALGORITHM = "ed25519"
@@ -70,7 +70,7 @@ def load_private_key(source: Path | str | bytes, *, password: str | bytes | None
         if pw is not None and "not encrypted" in str(exc):
             # A password set in the environment for a plain key is harmless: load the key without it.
             return _load_plain(data, label)
-        raise EvidenceError(f"{label} could not be read: {_one_line(exc)}") from None
+        raise EvidenceError(f"{label} could not be read: {one_line(exc)}") from None
     except UnsupportedAlgorithm as exc:
         if "bcrypt" in str(exc):
             raise EvidenceError(
@@ -81,7 +81,7 @@ def load_private_key(source: Path | str | bytes, *, password: str | bytes | None
         message = str(exc)
         if pw is not None and ("password" in message.lower() or "decrypt" in message.lower()):
             raise EvidenceError(f"{label}: wrong password (check {PASSWORD_ENV})") from None
-        raise EvidenceError(f"{label} could not be read: {_one_line(exc)}") from None
+        raise EvidenceError(f"{label} could not be read: {one_line(exc)}") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise EvidenceError(f"{label} is {_kind(key)} key; {_NOT_ED25519}")
     return key
@@ -118,7 +118,7 @@ def load_public_key(source: Path | str | bytes) -> Ed25519PublicKey:
     except UnsupportedAlgorithm:
         raise EvidenceError(f"{label}: {_NOT_ED25519}") from None
     except ValueError as exc:
-        raise EvidenceError(f"{label} could not be read: {_one_line(exc)}") from None
+        raise EvidenceError(f"{label} could not be read: {one_line(exc)}") from None
     if not isinstance(key, Ed25519PublicKey):
         raise EvidenceError(f"{label} is {_kind(key)} key; {_NOT_ED25519}")
     return key
@@ -217,8 +217,3 @@ def _kind(key: object) -> str:
         if isinstance(key, (private, public)):
             return article
     return "not an Ed25519"
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:200] if text else type(exc).__name__
