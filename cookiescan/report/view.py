@@ -1,5 +1,6 @@
-"""Facts every report format words the same way: the verdict, severity counts, rule titles,
-lifetimes in plain units, state names and value redaction.
+"""Facts every report format words the same way: severity counts, rule titles, lifetimes in plain units,
+state names, value redaction, timestamps and the notice summary (the vocabulary and the verdict sentence
+live in :mod:`cookiescan.models`).
 
 Rule titles and explanations come from :data:`cookiescan.rules.RULE_INFO` and, for the rules that hold a
 site to its written cookie notice, :data:`cookiescan.notice.NOTICE_RULE_INFO`, when those modules are
@@ -13,6 +14,7 @@ import importlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from cookiescan.models import (
@@ -168,8 +170,6 @@ def report_title(result: ScanResult, override: str | None = None) -> str:
 
 def duration_text(start: str, end: str) -> str:
     """Elapsed time between two ISO timestamps ("4 min 12 s"); '' when either is unreadable."""
-    from datetime import datetime
-
     try:
         secs = (
             datetime.fromisoformat(end.replace("Z", "+00:00"))
@@ -186,8 +186,6 @@ def duration_text(start: str, end: str) -> str:
 
 def utc_text(iso: str) -> str:
     """An ISO timestamp as "2025-03-14 09:30 UTC" (the input unchanged when unreadable)."""
-    from datetime import datetime, timezone
-
     try:
         dt = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except (ValueError, AttributeError):
@@ -197,7 +195,7 @@ def utc_text(iso: str) -> str:
     return dt.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-NO_VENDORS_NOTE = "no vendors recognised"  # cookiescan.notice.NO_VENDORS
+NO_VENDORS_NOTE = "no vendors recognised"  # the note cookiescan.notice's reader adds (its NO_VENDORS)
 
 
 @dataclass(frozen=True, slots=True)
