@@ -29,12 +29,10 @@ interrupted scan still give a diff, with a line in ``warnings`` saying why it ma
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from cookiescan.diff.records import KINDS, WHATS, Change, DiffResult
 from cookiescan.errors import UsageError
 from cookiescan.models import (
     SEVERITIES,
@@ -48,131 +46,14 @@ from cookiescan.models import (
     severity_rank,
 )
 
-DIFF_VERSION = "1.0"
-KINDS = ("added", "changed", "removed")
-WHATS = ("finding", "tracker", "cookie")
 FAIL_ON_NEW = ("low", "medium", "high", "never")
 LIFETIME_TOLERANCE_DAYS = 1.0
 LIFETIME_TOLERANCE_RATIO = 0.01
-MAX_MARKDOWN_ROWS = 200
 
 COOKIE_FIELDS = ("party", "vendor", "category", "declared", "requested_lifetime_days", "stored_lifetime_days")
 TRACKER_FIELDS = ("vendor", "category", "sets_cookies")
 FINDING_FIELDS = ("severity",)
-_LIFETIME_FIELDS = ("requested_lifetime_days", "stored_lifetime_days")
-
-# -- records -----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One difference between the old and the new scan.
-
-    ``kind`` is "added", "removed" or "changed"; ``what`` is "cookie", "tracker" or "finding";
-    ``key`` the stable identity (``state|name|site|path`` for cookies, ``state|site`` for trackers,
-    ``rule|scenario|subject`` for findings); ``state`` the consent state (``None`` for a finding on
-    every state); ``severity`` the finding's severity (new one, or old one when removed); ``before`` /
-    ``after`` the compared record on each side (``None`` when absent); ``fields`` the names of the
-    compared fields that differ (``changed`` only).
-    """
-
-    kind: str
-    what: str
-    key: str
-    state: str | None
-    severity: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    fields: tuple[str, ...] = ()
-
-    @property
-    def escalated(self) -> bool:
-        """A finding still present whose severity went up."""
-        return (
-            self.what == "finding"
-            and self.kind == "changed"
-            and self.before is not None
-            and self.after is not None
-            and severity_rank(self.after.get("severity")) > severity_rank(self.before.get("severity"))
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "kind": self.kind,
-            "what": self.what,
-            "key": self.key,
-            "state": self.state,
-            "severity": self.severity,
-            "fields": list(self.fields),
-            "before": self.before,
-            "after": self.after,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Change:
-        """Reverse of :meth:`to_dict`."""
-        return cls(
-            kind=data["kind"],
-            what=data["what"],
-            key=data["key"],
-            state=data.get("state"),
-            severity=data.get("severity"),
-            before=data.get("before"),
-            after=data.get("after"),
-            fields=tuple(data.get("fields") or ()),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class DiffResult:
-    """The changes from an old scan to a new one.
-
-    ``old`` / ``new`` describe each scan (site, started_at, tool_version, config_hash, title, states,
-    pages); ``changes`` are sorted findings first (highest severity first), then trackers, then
-    cookies, each by state, kind and key; ``warnings`` say why the comparison may mislead.
-    """
-
-    old: dict[str, Any]
-    new: dict[str, Any]
-    changes: tuple[Change, ...]
-    warnings: tuple[str, ...] = ()
-
-    def new_findings(self) -> tuple[Change, ...]:
-        """Findings in the new scan that the old one did not have (ignored findings never count)."""
-        return tuple(c for c in self.changes if c.what == "finding" and c.kind == "added")
-
-    def escalated_findings(self) -> tuple[Change, ...]:
-        """Findings present in both scans whose severity went up."""
-        return tuple(c for c in self.changes if c.escalated)
-
-    def count(self, what: str, kind: str) -> int:
-        """How many changes of one sort, e.g. ``count("cookie", "added")``."""
-        return sum(1 for c in self.changes if c.what == what and c.kind == kind)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (what :func:`render_json` writes)."""
-        return {
-            "diff_version": DIFF_VERSION,
-            "old": dict(self.old),
-            "new": dict(self.new),
-            "warnings": list(self.warnings),
-            "summary": {w: {k: self.count(w, k) for k in KINDS} for w in WHATS},
-            "changes": [c.to_dict() for c in self.changes],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DiffResult:
-        """Reverse of :meth:`to_dict` (``summary`` is derived, so it is not read back)."""
-        return cls(
-            old=dict(data.get("old") or {}),
-            new=dict(data.get("new") or {}),
-            changes=tuple(Change.from_dict(c) for c in data.get("changes") or ()),
-            warnings=tuple(data.get("warnings") or ()),
-        )
-
-
-# -- comparing ---------------------------------------------------------------------------------------------------
+LIFETIME_FIELDS = ("requested_lifetime_days", "stored_lifetime_days")
 
 
 def _meta(result: ScanResult) -> dict[str, Any]:
@@ -248,7 +129,7 @@ def _differing(before: dict[str, Any], after: dict[str, Any], fields: Sequence[s
     out = []
     for name in fields:
         a, b = before.get(name), after.get(name)
-        if name in _LIFETIME_FIELDS:
+        if name in LIFETIME_FIELDS:
             if _lifetime_differs(a, b):
                 out.append(name)
         elif a != b:
@@ -312,7 +193,7 @@ def _findings(result: ScanResult, states: Sequence[str]) -> dict[str, dict[str, 
 
 
 def _sort_key(change: Change) -> tuple[Any, ...]:
-    severity = -severity_rank(change.severity) if change.what == "finding" else 0
+    severity = -severity_rank(change.severity or "") if change.what == "finding" else 0
     return (WHATS.index(change.what), severity, _state_order(change.state), KINDS.index(change.kind), change.key)
 
 
@@ -385,156 +266,3 @@ def should_fail(diff: DiffResult, fail_on_new: str) -> bool:
     """True when the new scan has a finding at or above ``fail_on_new`` (low|medium|high|never) that
     the old one did not have, or had at a lower severity. Ignored findings never fail."""
     return bool(gating_findings(diff, fail_on_new))
-
-
-def verdict(diff: DiffResult, fail_on_new: str = "never") -> str:
-    """The one-line summary to end the run with (stderr)."""
-    new = diff.new_findings() + diff.escalated_findings()
-    others = len(diff.changes) - len(new)
-    rest = f"; {others} other change{'s' if others != 1 else ''}" if others else ""
-    if not new:
-        return f"No new findings since the baseline{rest}"
-    by_sev = [f"{n} {s}" for s in reversed(SEVERITIES) if (n := sum(c.severity == s for c in new))]
-    line = f"{len(new)} new finding{'s' if len(new) != 1 else ''} since the baseline ({', '.join(by_sev)}){rest}"
-    if fail_on_new != "never" and fail_on_new in FAIL_ON_NEW:
-        gating = len(gating_findings(diff, fail_on_new))
-        line += f"; {gating} at or above {fail_on_new}"
-    return line
-
-
-# -- rendering ---------------------------------------------------------------------------------------------------
-
-
-def _days(value: Any) -> str:
-    if value is None:
-        return "session"
-    return f"{float(value):.0f} d" if abs(float(value)) >= 1 else f"{float(value):.2f} d"
-
-
-def _show(name: str, value: Any) -> str:
-    if name in _LIFETIME_FIELDS:
-        return _days(value)
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
-def _subject(change: Change) -> str:
-    rec = change.after or change.before or {}
-    if change.what == "cookie":
-        path = rec.get("path") or "/"
-        return f"{rec.get('name', '')} ({rec.get('site', '')}{'' if path == '/' else ' ' + path})"
-    if change.what == "tracker":
-        return str(rec.get("site", ""))
-    return f"{rec.get('rule', '')} · {rec.get('subject', '')}"
-
-
-def _detail(change: Change) -> str:
-    rec = change.after or change.before or {}
-    if change.kind == "changed" and change.before is not None and change.after is not None:
-        before, after = change.before, change.after
-        return "; ".join(f"{f.removesuffix('_days')}: {_show(f, before.get(f))} → {_show(f, after.get(f))}"
-                         for f in change.fields)
-    if change.what == "finding":
-        return f"{rec.get('severity', '')}: {rec.get('message', '')}"
-    parts = [f"{rec.get('category', 'unknown')}"]
-    if rec.get("vendor"):
-        parts.append(str(rec["vendor"]))
-    if change.what == "cookie":
-        parts.append(f"{rec.get('party', '')} party")
-        parts.append(f"lifetime {_days(rec.get('requested_lifetime_days'))}")
-        if not rec.get("declared"):
-            parts.append("not declared")
-    elif rec.get("sets_cookies"):
-        parts.append("sets cookies")
-    return ", ".join(parts)
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _plain(text: object, limit: int = 100) -> str:
-    """Site-controlled text made safe for a terminal: no escape sequences, bidi tricks or line breaks."""
-    s = _CONTROL.sub(" ", str(text if text is not None else ""))
-    s = " ".join(s.split())
-    return s if len(s) <= limit else s[: limit - 1] + "…"
-
-
-def _header_lines(diff: DiffResult) -> list[str]:
-    def describe(meta: dict[str, Any]) -> str:
-        return f"{meta.get('site')} at {meta.get('started_at')} (cookiescan {meta.get('tool_version')})"
-
-    return [f"old: {describe(diff.old)}", f"new: {describe(diff.new)}"]
-
-
-def render_text(diff: DiffResult, fail_on_new: str = "never") -> str:
-    """A plain-text table for the terminal (no colour, no TTY needed), ending with the verdict."""
-    lines = [_plain(x, 200) for x in _header_lines(diff)]
-    lines += [f"warning: {_plain(w, 300)}" for w in diff.warnings]
-    lines.append("")
-    if diff.changes:
-        rows = [("CHANGE", "TYPE", "STATE", "ITEM", "DETAIL")]
-        rows += [
-            (c.kind, c.what, c.state or "all", _plain(_subject(c), 60), _plain(_detail(c), 120)) for c in diff.changes
-        ]
-        widths = [max(len(r[i]) for r in rows) for i in range(4)]
-        for row in rows:
-            lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
-        lines.append("")
-    else:
-        lines.append("No changes.")
-    lines.append(verdict(diff, fail_on_new))
-    return "\n".join(line.rstrip() for line in lines) + "\n"
-
-
-def _md_escape(text: object) -> str:
-    from cookiescan.report.markdown import esc
-
-    return esc(_plain(text, 1000))
-
-
-def render_markdown(diff: DiffResult, fail_on_new: str = "never") -> str:
-    """A Markdown summary (for ``$GITHUB_STEP_SUMMARY`` or a pull-request comment); site-controlled
-    text is escaped so it cannot break the table, open a code span or inject HTML."""
-    lines = ["## cookiescan: changes since the baseline", ""]
-    lines += [f"- {_md_escape(x)}" for x in _header_lines(diff)]
-    lines.append("")
-    for w in diff.warnings:
-        lines.append(f"> ⚠️ {_md_escape(w)}")
-    if diff.warnings:
-        lines.append("")
-    lines.append(f"**{_md_escape(verdict(diff, fail_on_new))}**")
-    lines.append("")
-    if diff.changes:
-        lines += ["| Change | Type | State | Item | Detail |", "|---|---|---|---|---|"]
-        for c in diff.changes[:MAX_MARKDOWN_ROWS]:
-            lines.append(
-                f"| {c.kind} | {c.what} | {c.state or 'all'} | {_md_escape(_subject(c))} | {_md_escape(_detail(c))} |"
-            )
-        if len(diff.changes) > MAX_MARKDOWN_ROWS:
-            lines += ["", f"…and {len(diff.changes) - MAX_MARKDOWN_ROWS} more changes (see the JSON diff)."]
-    else:
-        lines.append("No changes.")
-    return "\n".join(lines) + "\n"
-
-
-def render_json(diff: DiffResult, fail_on_new: str = "never") -> str:
-    """The canonical JSON form (:meth:`DiffResult.to_dict`), with the gate's outcome when asked."""
-    data = diff.to_dict()
-    if fail_on_new != "never":
-        data["fail_on_new"] = fail_on_new
-        data["failed"] = should_fail(diff, fail_on_new)
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-
-
-FORMATS: dict[str, Callable[..., str]] = {"text": render_text, "md": render_markdown, "json": render_json}
-
-
-def render(diff: DiffResult, fmt: str, fail_on_new: str = "never") -> str:
-    """Render a diff in one of :data:`FORMATS` ("markdown" is accepted for "md")."""
-    fmt = {"markdown": "md", "txt": "text"}.get(fmt, fmt)
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown diff format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return FORMATS[fmt](diff, fail_on_new)
