@@ -14,6 +14,17 @@ from importlib import resources
 # (package, path inside the package) for every data file some module reads while running.
 RUNTIME_FILES: tuple[tuple[str, str], ...] = (
     ("cookiescan.collect", "hooks.js"),
+    ("cookiescan.consent", "scan.js"),
+    ("cookiescan.consent", "element.js"),
+    ("cookiescan.consent", "label.js"),
+    ("cookiescan.consent", "gone.js"),
+    ("cookiescan.consent", "script_click.js"),
+    ("cookiescan.consent", "click_recorder.js"),
+    ("cookiescan.consent", "recorded_clicks.js"),
+    ("cookiescan.consent", "autoconsent_relay.js"),
+    ("cookiescan.consent", "autoconsent_send.js"),
+    ("cookiescan.consent", "autoconsent_init.js"),
+    ("cookiescan.consent", "autoconsent_eval.js"),
     ("cookiescan.report", "templates/report.html.j2"),
     ("cookiescan.report", "templates/report.css"),
     ("cookiescan.report", "templates/report.js"),

@@ -1,0 +1,51 @@
+"""Consent banners: find the banner, record what its first layer offers, and click accept or reject.
+
+Three engines, in this order of authority:
+
+1. **config** — CSS selectors from the scan config (``consent.accept/reject/settings``) override
+   the others for the action they name (``settings`` opens the second layer).
+2. **autoconsent** — DuckDuckGo's autoconsent rules (hundreds of consent managers), its content script
+   driven from Python over its message protocol.
+3. **heuristic** — visible buttons, links and ``[role=button]`` in the page, its frames and open
+   shadow roots, read against a lexicon (FR EN DE ES IT NL), preferring controls inside something
+   that looks like a consent banner.
+
+Whatever engine acts, the heuristic reading of the first layer gives ``accept_on_first_layer`` /
+``reject_on_first_layer`` (in every state, ``before`` included), and a screenshot is taken before
+any click. Site behaviour (a click that fails, a consent manager that throws, no banner at all) is
+recorded in the :class:`~cookiescan.models.BannerResult`, never raised.
+
+What is where (each module imports only the ones above it):
+
+* ``lexicon`` — the word lists, :func:`normalise`, :func:`classify`, :func:`mentions_cookies`;
+* ``page`` — reading the page (``scan.js``): :class:`Layer` of :class:`Control` / :class:`Toggle`,
+  :func:`read_layer`, frames, config selectors matched;
+* ``autoconsent`` — the binding, the :class:`~cookiescan.consent.autoconsent.Autoconsent` driver,
+  :func:`rules_for`, :func:`autoconsent_config`;
+* ``click`` — one consent step's clicks (:class:`~cookiescan.consent.click.Run`) and waiting for a
+  control to go;
+* ``engines`` — config, autoconsent and heuristic (first and second layer) accept / reject;
+* ``apply`` — :func:`apply_consent`, the step itself.
+
+Every page-side script is a ``*.js`` file of this package, read through :mod:`cookiescan.resources`.
+"""
+
+from cookiescan.consent.apply import apply_consent
+from cookiescan.consent.autoconsent import BINDING, autoconsent_config, rules_for
+from cookiescan.consent.lexicon import LEXICON, classify, mentions_cookies, normalise
+from cookiescan.consent.page import Control, Layer, Toggle, read_layer
+
+__all__ = [
+    "BINDING",
+    "LEXICON",
+    "Control",
+    "Layer",
+    "Toggle",
+    "apply_consent",
+    "autoconsent_config",
+    "classify",
+    "mentions_cookies",
+    "normalise",
+    "read_layer",
+    "rules_for",
+]

@@ -1,0 +1,234 @@
+"""DuckDuckGo's autoconsent (PyPI ``duckduckgo-autoconsent-py``), driven from Python over its message protocol.
+
+Its content script is injected into the page and its frames; the script sends ``init`` and we answer
+``initResp`` with :func:`autoconsent_config` and the rules that can apply (:func:`rules_for`); it reports
+``cmpDetected`` / ``popupFound``; we send ``optIn`` / ``optOut`` and wait for ``optInResult`` /
+``optOutResult`` / ``autoconsentDone``. Messages reach Python through one context binding
+(:data:`BINDING`), routed to the :class:`Autoconsent` driver listening on that page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import time
+import weakref
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from cookiescan.consent.page import EVAL_TIMEOUT, frames
+from cookiescan.resources import read_text
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from playwright.async_api import BrowserContext, Frame, Page
+
+log = logging.getLogger("cookiescan.consent")
+
+BINDING = "__cookiescan_autoconsent"
+
+RELAY_JS = read_text("cookiescan.consent", "autoconsent_relay.js")
+SEND_JS = read_text("cookiescan.consent", "autoconsent_send.js")
+INIT_JS = read_text("cookiescan.consent", "autoconsent_init.js")
+EVAL_JS = read_text("cookiescan.consent", "autoconsent_eval.js")
+
+
+def autoconsent_config(detect_retries: int) -> dict[str, Any]:
+    """Autoconsent waits for our signal (``autoAction: None``); prehide and cosmetic rules are off
+    because hiding a banner is not a consent choice and the screenshot must show it."""
+    return {
+        "enabled": True,
+        "autoAction": None,
+        "disabledCmps": [],
+        "enablePrehide": False,
+        "enableCosmeticRules": False,
+        "enableGeneratedRules": True,
+        "enableHeuristicDetection": False,
+        "enablePopupMutationObserver": False,
+        "detectRetries": detect_retries,
+        "isMainWorld": True,
+        "prehideTimeout": 2000,
+        "visualTest": False,
+        "logs": {"lifecycle": False, "rulesteps": False, "detectionsteps": False, "evals": False,
+                 "errors": False, "messages": False, "waits": False},
+        "heuristicMode": "off",
+    }
+
+
+@lru_cache(maxsize=1)
+def _all_rules() -> tuple[tuple[dict[str, Any], re.Pattern[str] | None], ...]:
+    from duckduckgo_autoconsent import rules_json
+
+    out = []
+    for rule in json.loads(rules_json()):
+        pattern = (rule.get("runContext") or {}).get("urlPattern")
+        compiled = None
+        if pattern:
+            try:
+                compiled = re.compile(pattern)
+            except re.error:
+                compiled = None  # JS-only syntax: keep the rule, autoconsent checks it itself
+        out.append((rule, compiled))
+    return tuple(out)
+
+
+@lru_cache(maxsize=128)
+def rules_for(url: str) -> str:
+    """The declarative rules that can apply to ``url`` as JSON (site-specific rules for other sites
+    are dropped: a fraction of the size to send into every frame)."""
+    keep = []
+    for rule, pattern in _all_rules():
+        has_pattern = bool((rule.get("runContext") or {}).get("urlPattern"))
+        if not has_pattern or pattern is None or pattern.search(url):
+            keep.append(rule)
+    return json.dumps(keep, separators=(",", ":"))
+
+
+_DRIVERS: dict[Any, Autoconsent] = {}  # page -> driver of the apply_consent running on it
+_BOUND: weakref.WeakSet[Any] = weakref.WeakSet()  # contexts that carry our binding
+
+
+async def _on_binding(source: dict[str, Any], message: Any) -> None:
+    driver = _DRIVERS.get(source.get("page"))
+    if driver is not None and isinstance(message, dict):
+        driver.receive(source.get("frame"), message)
+
+
+async def ensure_binding(context: BrowserContext) -> None:
+    """One binding per context, whatever number of times apply_consent runs on its pages."""
+    from playwright.async_api import Error as PlaywrightError
+
+    if context in _BOUND:
+        return
+    try:
+        await context.expose_binding(BINDING, _on_binding)
+    except PlaywrightError as exc:
+        if "already registered" not in str(exc):
+            raise
+    _BOUND.add(context)
+
+
+@dataclass
+class Autoconsent:
+    """Autoconsent on one page during one consent step: what its scripts reported, and how to make it act.
+
+    :meth:`listen` routes the page's messages here; :meth:`close` stops that and its pending replies."""
+
+    page: Page
+    detect_retries: int
+    injected: dict[Any, str] = field(default_factory=dict)  # frame -> url injected at
+    detected: list[str] = field(default_factory=list)
+    popup: tuple[Any, str] | None = None  # (frame, rule name)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    done: dict[str, Any] | None = None
+    errors: list[str] = field(default_factory=list)
+    lifecycle: dict[Any, str] = field(default_factory=dict)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def listen(self) -> None:
+        """Receive the messages autoconsent sends from this page (through the context's binding)."""
+        _DRIVERS[self.page] = self
+
+    def receive(self, frame: Frame | None, message: dict[str, Any]) -> None:
+        """Take one message from autoconsent's script in ``frame``."""
+        kind = message.get("type")
+        if kind == "init" and frame is not None:
+            self._spawn(self._init(frame, str(message.get("url") or frame.url)))
+        elif kind == "eval" and frame is not None:
+            self._spawn(self._eval(frame, message))
+        elif kind == "report":
+            state = message.get("state") or {}
+            self.lifecycle[frame] = str(state.get("lifecycle") or "")
+        elif kind == "cmpDetected":
+            name = str(message.get("cmp") or "")
+            if name and name not in self.detected:
+                self.detected.append(name)
+        elif kind == "popupFound":
+            if self.popup is None:
+                self.popup = (frame, str(message.get("cmp") or ""))
+        elif kind in ("optInResult", "optOutResult"):
+            self.results.append(message)
+        elif kind == "autoconsentDone":
+            self.done = message
+        elif kind == "autoconsentError":
+            details = message.get("details") or {}
+            self.errors.append(str(details.get("msg") or details)[:200])
+        self.changed.set()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _init(self, frame: Frame, url: str) -> None:
+        message = {"type": "initResp", "config": autoconsent_config(self.detect_retries)}
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(frame.evaluate(INIT_JS, [message, rules_for(url)]), EVAL_TIMEOUT)
+
+    async def _eval(self, frame: Frame, message: dict[str, Any]) -> None:
+        result: Any = False
+        with contextlib.suppress(Exception):
+            result = await asyncio.wait_for(frame.evaluate(EVAL_JS, str(message.get("code") or "")), EVAL_TIMEOUT)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(frame.evaluate(SEND_JS, {"type": "evalResp", "id": message.get("id"),
+                                                             "result": bool(result)}), EVAL_TIMEOUT)
+
+    async def inject_new_frames(self) -> None:
+        """Inject into frames not injected yet (or navigated since); main frame first."""
+        from duckduckgo_autoconsent import bundle
+
+        for frame in frames(self.page):
+            url = frame.url
+            if self.injected.get(frame) == url:
+                continue
+            self.injected[frame] = url
+            try:
+                ready = await asyncio.wait_for(frame.evaluate(RELAY_JS, BINDING), EVAL_TIMEOUT)
+                if not ready:
+                    await asyncio.wait_for(frame.evaluate(bundle()), EVAL_TIMEOUT)
+            except Exception as exc:  # a frame that went away, or a page that breaks the script
+                log.debug("autoconsent not injected into %s: %s", url, exc)
+
+    @property
+    def gave_up(self) -> bool:
+        """The main frame's autoconsent finished looking and found nothing."""
+        main = self.page.main_frame
+        return self.lifecycle.get(main) == "nothingDetected"
+
+    async def act(self, action: str, timeout: float) -> dict[str, Any] | None:
+        """Send optIn/optOut to the frame that showed the popup; the result message, or None."""
+        assert self.popup is not None
+        frame = self.popup[0]
+        wanted = "optInResult" if action == "accept" else "optOutResult"
+        self.results.clear()
+        await asyncio.wait_for(frame.evaluate(SEND_JS, {"type": "optIn" if action == "accept" else "optOut"}),
+                               EVAL_TIMEOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for r in self.results:
+                if r.get("type") == wanted:
+                    return r
+            self.changed.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), max(0.05, deadline - time.monotonic()))
+        return None
+
+    async def until(self, cond: Callable[[], bool]) -> None:
+        """Return once ``cond()`` holds, checking after every message (unbounded: wrap it in a timeout)."""
+        while not cond():
+            self.changed.clear()
+            await self.changed.wait()
+
+    async def close(self) -> None:
+        """Stop receiving this page's messages and cancel the replies still pending."""
+        _DRIVERS.pop(self.page, None)
+        for task in list(self.tasks):
+            task.cancel()
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)

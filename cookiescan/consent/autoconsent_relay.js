@@ -1,0 +1,7 @@
+(binding) => {
+  const ready = !!window.autoconsentReceiveMessage;
+  window.autoconsentSendMessage = (message) => {
+    try { window[binding](message); } catch (e) { /* binding gone with the frame */ }
+  };
+  return ready;
+}

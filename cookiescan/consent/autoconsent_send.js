@@ -1,0 +1,1 @@
+(message) => { window.autoconsentReceiveMessage(message); return true; }

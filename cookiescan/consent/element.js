@@ -1,0 +1,1 @@
+([kind, i]) => (window.__cookiescanScan && window.__cookiescanScan[kind][i]) || null

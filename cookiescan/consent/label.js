@@ -1,0 +1,1 @@
+(e) => (e.innerText || e.value || e.getAttribute('aria-label') || '').replace(/\s+/g, ' ').trim()
