@@ -16,8 +16,8 @@ import pytest
 from cookiescan.browser import BrowserSession
 from cookiescan.config import ConsentSelectors
 from cookiescan.consent import apply_consent
-from cookiescan.demo import consent_sites
 from cookiescan.models import BannerResult
+from tests.fixtures import consent_sites
 
 CMP_DIR = Path(__file__).parent / "fixtures" / "cmp"
 NODE_MODULES = CMP_DIR / "node_modules"

@@ -16,10 +16,11 @@ import pytest
 from consent_support import ensure_node_modules
 
 from cookiescan.analyse import analyse
-from cookiescan.demo import FixtureWeb, consent_sites, sites
+from cookiescan.demo import FixtureWeb, sites
 from cookiescan.scan import Scanner
 from tests import baseline_support
 from tests.conftest import fixture_config
+from tests.fixtures import consent_sites
 
 pytestmark = pytest.mark.browser
 

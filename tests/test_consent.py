@@ -14,10 +14,11 @@ from consent_support import ensure_node_modules, visit
 from cookiescan.browser import BrowserSession
 from cookiescan.config import ConsentSelectors
 from cookiescan.consent import apply_consent, classify
-from cookiescan.demo import FixtureWeb, consent_sites, sites
-from cookiescan.demo.consent_sites import TRACKING_COOKIES
+from cookiescan.demo import FixtureWeb, sites
 from cookiescan.scan import Scanner
 from tests.conftest import fixture_config
+from tests.fixtures import consent_sites
+from tests.fixtures.consent_sites import TRACKING_COOKIES
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
