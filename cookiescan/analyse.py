@@ -56,16 +56,10 @@ def analyse(result: ScanResult, config: ScanConfig, declared_list=None, notice_o
     trackers = known.load()
     options = rule_options(config)
     classified = classify.classify(result, trackers, declared_list)
-    findings = list(rules.evaluate(classified, declared_list, options, known=trackers))
-    if notice_obj is not None:
-        from cookiescan import notice
-
-        cap_days = max_month_span_days(options.max_lifetime_months)
-        extra = notice.notice_findings(classified, notice_obj, trackers, cap_days=cap_days)
-        findings = list(rules.merge_findings(findings, extra, options))
+    findings = rules.evaluate(classified, declared_list, options, known=trackers, notice=notice_obj)
     cap = LifetimeCap(text=config.max_lifetime, months=options.max_lifetime_months,
                       days=round(options.max_lifetime_months * DAYS_PER_MONTH, 2),
                       max_days=max_month_span_days(options.max_lifetime_months))
-    return replace(classified, findings=tuple(findings), lifetime_cap=cap,
+    return replace(classified, findings=findings, lifetime_cap=cap,
                    declared=declared_list.to_dict() if declared_list is not None else None,
                    notice=notice_obj.to_dict() if notice_obj is not None else None)

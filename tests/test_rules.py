@@ -32,6 +32,7 @@ from tests.factories import (
 )
 
 KNOWN = make_known()
+NOTICE_RULES = {rule for rule, info in RULE_INFO.items() if info.needs_notice}
 
 
 def summary(findings):
@@ -488,7 +489,8 @@ def test_order_is_deterministic_and_by_severity():
 def test_findings_are_json_ready_with_plain_messages():
     declared = make_declared(declared_cookie("_ga", lifetime="6 mois"), declared_cookie("gone", lifetime="2 ans"))
     findings = run(_busy_result(), declared)
-    assert {f.rule for f in findings} == set(RULES) - {"no-consent-banner"}
+    # every rule but no-consent-banner and the notice rules (no notice given: tests/test_rules_notice.py)
+    assert {f.rule for f in findings} == set(RULES) - {"no-consent-banner"} - NOTICE_RULES
     for f in findings:
         assert isinstance(f, Finding)
         json.dumps(f.evidence)  # raises on tuples of non-JSON values, dates, …
