@@ -10,9 +10,8 @@ importable; the reports still render (with the rule id as title) when they are n
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -25,6 +24,7 @@ from cookiescan.models import (
     active,
     severity_rank,
 )
+from cookiescan.rules import RULE_INFO
 from cookiescan.units import DAYS_PER_MONTH, DAYS_PER_YEAR, parse_cap
 
 STATE_LABELS = {
@@ -60,35 +60,19 @@ def ordered_states(result: ScanResult) -> list[str]:
     return known + sorted(s for s in result.states if s not in STATES)
 
 
-def _module(name: str) -> Any:
-    try:  # late: written in parallel, optional for the reports
-        return importlib.import_module(name)
-    except Exception:  # any failure there must not stop a report from rendering
-        return None
-
-
-def _rules_module() -> Any:
-    return _module("cookiescan.rules")
-
-
-def _info_table(module: str, attr: str) -> dict[str, Any]:
-    table = getattr(_module(module), attr, None)
-    return dict(table) if isinstance(table, Mapping) else {}  # any mapping: a read-only registry too
-
-
 def _field(info: Any, name: str) -> str:
     value = info.get(name) if isinstance(info, dict) else getattr(info, name, None)
     return str(value or "")
 
 
 def rule_info(rule_id: str, severity: str = "medium") -> RuleView:
-    """Title, explanation and legal basis of a rule; the id itself when the rule is unknown.
+    """Title, explanation and legal basis of a rule; the id itself when the rule is unknown (a result
+    written by a newer version may name a rule this one does not know).
 
-    Looked up in ``rules.RULE_INFO`` (records), then ``notice.NOTICE_RULE_INFO`` (plain dicts).
+    Looked up in :data:`cookiescan.rules.RULE_INFO`, the one registry of every rule (the notice rules too),
+    through the Mapping interface only, so a read-only registry would do too.
     """
-    info = _info_table("cookiescan.rules", "RULE_INFO").get(rule_id)
-    if info is None:
-        info = _info_table("cookiescan.notice", "NOTICE_RULE_INFO").get(rule_id)
+    info = RULE_INFO.get(rule_id)
     if info is None:
         return RuleView(rule_id, rule_id, severity, "", "")
     return RuleView(
