@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cookiescan import cli
+from cookiescan.cli import scan as cli_scan
 from cookiescan.config import (
     ScanConfig,
     ignores_from,
@@ -230,7 +231,7 @@ def run_scan_cmd(monkeypatch: pytest.MonkeyPatch, *args: str, env: dict[str, str
         seen.config = config
         return 0
 
-    monkeypatch.setattr(cli, "run_scan", fake_run_scan)
+    monkeypatch.setattr(cli_scan, "run_scan", fake_run_scan)
     result = CliRunner().invoke(cli.main, ["scan", *args], env=env or {})
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception

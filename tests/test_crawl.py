@@ -13,7 +13,8 @@ import re
 
 import pytest
 
-from cookiescan.crawl import MAX_SITEMAP_BYTES, MAX_SKIPPED_PER_REASON, Frontier, RobotsRules, normalise, parse_sitemap
+from cookiescan.scan.discover import MAX_SITEMAP_BYTES, RobotsRules, parse_sitemap
+from cookiescan.scan.frontier import MAX_SKIPPED_PER_REASON, Frontier, normalise
 
 HOME = "https://www.shop.fr/"
 BASE = "https://www.shop.fr/a/b/page"

@@ -16,7 +16,7 @@ async def _scan_with_notice(web, chromium_path, browser, path: str):
                             use_sitemap=False, settle_max=4.0)
     scanner = Scanner(config, session=browser)
     result = await scanner.run()
-    notice_obj = load_notice(config, scanner.notice_html)
+    notice_obj = load_notice(config, scanner.discovery.notice_html)
     assert notice_obj is not None
     return notice_obj, analyse(result, config, None, notice_obj)
 
@@ -66,6 +66,6 @@ async def test_refusal_not_remembered_when_the_banner_comes_back(web, chromium_p
     assert reject.banner is not None and reject.banner.succeeded
     nxt = next(p for p in reject.pages if p.url.endswith("/next"))
     assert nxt.banner_shown_again
-    notice_obj = load_notice(config, scanner.notice_html)
+    notice_obj = load_notice(config, scanner.discovery.notice_html)
     analysed = analyse(result, config, None, notice_obj)
     assert "refusal-not-remembered" in {f.rule for f in analysed.findings}

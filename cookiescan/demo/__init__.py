@@ -5,6 +5,7 @@ run with no internet. Chromium is pointed at it with ``--host-resolver-rules`` a
 certificate through ``--ignore-certificate-errors-spki-list`` (only that one key is trusted).
 """
 
+from cookiescan.demo import sites
 from cookiescan.demo.server import FixtureWeb
 
-__all__ = ["FixtureWeb"]
+__all__ = ["FixtureWeb", "sites"]

@@ -10,12 +10,10 @@ import ssl
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
-
-from cookiescan.demo import sites
 
 Handler = Callable[["Request"], "Response"]
 
@@ -57,11 +55,11 @@ class _ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
 class FixtureWeb:
     """Start with ``start()`` (or as a context manager); ``browser_args`` point Chromium at it.
 
-    ``routes`` maps hostname -> callable(Request) -> Response | None; ``sites.ROUTES`` is the default.
+    ``routes`` maps hostname -> callable(Request) -> Response | None (the demo shop: ``sites.ROUTES``).
     """
 
-    def __init__(self, routes: dict[str, Handler] | None = None, extra_hosts: Iterable[str] = ()) -> None:
-        self.routes = dict(routes or sites.ROUTES)
+    def __init__(self, routes: Mapping[str, Handler], extra_hosts: Iterable[str] = ()) -> None:
+        self.routes = dict(routes)
         self.hosts = sorted(set(self.routes) | set(extra_hosts))
         self.port = 0
         self.spki = ""

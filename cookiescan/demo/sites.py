@@ -13,10 +13,8 @@ import html
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from cookiescan.demo.server import Request, Response
+from cookiescan.demo.server import Request, Response
 
 SHOP = "shop-fixture.com"
 WWW = "www.shop-fixture.com"
@@ -30,8 +28,6 @@ DAY = 86400
 
 
 def _resp(*args: object, **kwargs: object) -> Response:
-    from cookiescan.demo.server import Response
-
     return Response(*args, **kwargs)  # type: ignore[arg-type]
 
 

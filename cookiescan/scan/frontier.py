@@ -1,20 +1,25 @@
 """Which pages to visit: same-site links and sitemap entries, normalised and de-duplicated, within
 ``--max-pages`` / ``--depth`` / ``--include`` / ``--exclude`` and robots.txt. Everything not visited is
-recorded as a :class:`~cookiescan.models.SkippedPage` with its reason."""
+recorded as a :class:`~cookiescan.models.SkippedPage` with its reason.
+
+The frontier is one ordered list shared by the consent states: the first state's visits add links, the
+others follow the same list, so each state sees the same pages."""
 
 from __future__ import annotations
 
 import asyncio
 import posixpath
 import re
-import xml.etree.ElementTree as ET
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from cookiescan.models import SkippedPage
 from cookiescan.party import host_of, site_of
+
+if TYPE_CHECKING:
+    from cookiescan.scan.discover import RobotsRules
 
 NON_HTML_EXT = re.compile(
     r"\.(pdf|zip|gz|tgz|rar|7z|docx?|xlsx?|pptx?|odt|ods|csv|jpe?g|png|gif|webp|svg|ico|mp[34]|m4a|webm|avi|mov|"
@@ -22,7 +27,6 @@ NON_HTML_EXT = re.compile(
     re.I,
 )
 MAX_SKIPPED_PER_REASON = 200
-MAX_SITEMAP_BYTES = 10 * 1024 * 1024
 _TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|gclid|fbclid|msclkid|mc_eid|_ga)$", re.I)
 
 
@@ -110,51 +114,52 @@ class Frontier:
         text = raw.strip()
         low = text.lower()
         if low.startswith(("mailto:", "tel:", "javascript:", "data:", "blob:", "sms:", "ftp:", "file:")):
-            self._skip(text.split("?")[0][:200], "scheme", "not a web page")
+            self.skip(text.split("?")[0][:200], "scheme", "not a web page")
             return None
         if text.startswith("#") or not text:
             return None
         url = normalise(text, base)
         if url is None:
-            self._skip(text[:300], "invalid", "not a valid http(s) URL")
+            self.skip(text[:300], "invalid", "not a valid http(s) URL")
             return None
         if url in self._seen and url not in self._too_deep:
             return None
         self._seen.add(url)
         host = host_of(url)
         if site_of(host) not in self.site_domains:
-            self._skip(url, "off-site", f"{site_of(host)} is not the scanned site")
+            self.skip(url, "off-site", f"{site_of(host)} is not the scanned site")
             return None
         path = urlsplit(url).path
         if NON_HTML_EXT.search(path):
-            self._skip(url, "not-html", "file type is not a web page")
+            self.skip(url, "not-html", "file type is not a web page")
             return None
         if self.include and not any(p.search(url) for p in self.include):
-            self._skip(url, "excluded", "does not match --include")
+            self.skip(url, "excluded", "does not match --include")
             return None
         if any(p.search(url) for p in self.exclude):
-            self._skip(url, "excluded", "matches --exclude")
+            self.skip(url, "excluded", "matches --exclude")
             return None
         if self.robots is not None and source != "seed" and not self.robots.allowed(url):
-            self._skip(url, "robots", "disallowed by robots.txt")
+            self.skip(url, "robots", "disallowed by robots.txt")
             return None
         if depth > self.max_depth:
             if url not in self._too_deep:
                 self._too_deep.add(url)
-                self._skip(url, "depth", f"deeper than --depth {self.max_depth}")
+                self.skip(url, "depth", f"deeper than --depth {self.max_depth}")
             return None
         if url in self._too_deep:  # a shorter path reached it after all: parallel visits finish out of order
             self._too_deep.discard(url)
             self._skip_counts["depth"] -= 1
             self._skipped.pop(url, None)
         if len(self.items) >= self.max_pages:
-            self._skip(url, "max-pages", f"beyond --max-pages {self.max_pages}")
+            self.skip(url, "max-pages", f"beyond --max-pages {self.max_pages}")
             return None
         task = PageTask(url=url, depth=depth, source=source)
         self.items.append(task)
         return task
 
-    def _skip(self, url: str, reason: str, detail: str) -> None:
+    def skip(self, url: str, reason: str, detail: str) -> None:
+        """Record that ``url`` is not visited, and why (at most MAX_SKIPPED_PER_REASON listed per reason)."""
         self._skip_counts[reason] = self._skip_counts.get(reason, 0) + 1
         if url in self._skipped or self._skip_counts[reason] > MAX_SKIPPED_PER_REASON:
             return
@@ -201,56 +206,3 @@ class Frontier:
         async with self._cond:
             self._closed = True
             self._cond.notify_all()
-
-
-class RobotsRules:
-    """robots.txt rules for one site (protego), for the ``*`` user agent and ours."""
-
-    def __init__(self, text: str, user_agent: str = "cookiescan") -> None:
-        from protego import Protego
-
-        self._rp = Protego.parse(text)
-        self.user_agent = user_agent
-
-    def allowed(self, url: str) -> bool:
-        try:
-            return bool(self._rp.can_fetch(url, self.user_agent))
-        except Exception:
-            return True
-
-
-def _gunzip(data: bytes, limit: int) -> bytes | None:
-    """Decompress at most ``limit`` bytes (a gzip bomb stops there); None when corrupt or too big."""
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(data, limit + 1)
-    except zlib.error:
-        return None
-    return None if len(out) > limit else out
-
-
-def parse_sitemap(data: str | bytes) -> tuple[list[str], list[str]]:
-    """(page URLs, nested sitemap URLs) from a sitemap or sitemap index, as text or as the bytes served
-    (gzipped ``sitemap.xml.gz`` included); tolerant of junk."""
-    if isinstance(data, bytes):
-        if data[:2] == b"\x1f\x8b":
-            data = _gunzip(data, MAX_SITEMAP_BYTES) or b""
-        data = data.decode("utf-8", errors="replace")
-    text = data
-    if len(text) > MAX_SITEMAP_BYTES or "<!DOCTYPE" in text[:2000].upper():
-        return [], []  # no DTDs: never expand entities from a site-controlled document
-    try:
-        root = ET.fromstring(text.encode("utf-8", errors="replace"))
-    except ET.ParseError:
-        return [], []
-    ns, _, kind = root.tag.rpartition("}")
-    entry = "sitemap" if kind == "sitemapindex" else "url"
-    out: list[str] = []
-    for item in root:
-        if item.tag != f"{ns}}}{entry}" if ns else item.tag != entry:
-            continue
-        # only the entry's own <loc>: image:loc and other extensions are not pages
-        loc = item.find(f"{ns}}}loc" if ns else "loc")
-        if loc is not None and loc.text and loc.text.strip():
-            out.append(loc.text.strip())
-    return ([], out) if kind == "sitemapindex" else (out, [])

@@ -1,0 +1,108 @@
+"""``audit(config) -> ScanResult``: the whole job in one library call — scan the site in each consent
+state, load the declared list and the written notice, classify, evaluate the rules — as the CLI, the
+benchmarks and the batch workers all run it.
+
+>>> import asyncio, cookiescan
+>>> result = asyncio.run(cookiescan.audit(cookiescan.ScanConfig(urls=("https://www.example.com/",))))  # doctest: +SKIP
+>>> cookiescan.verdict(result)  # doctest: +SKIP
+'5 findings (3 high, 2 medium) on 20 pages (3 consent states)'
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from cookiescan.analyse import analyse, load_declared, load_notice
+from cookiescan.browser import BrowserSession
+from cookiescan.config import ScanConfig
+from cookiescan.errors import CookiescanError, SeedUnreachableError
+from cookiescan.models import ScanResult
+from cookiescan.progress import Progress
+from cookiescan.scan import Scanner
+
+
+@dataclass(frozen=True)
+class AuditOutcome:
+    """An audit that ran, even partly: the result (always, so reports can be written) and what the caller
+    must still know — the start URL could not be reached, the run was interrupted, inputs that could not
+    be read."""
+
+    result: ScanResult
+    seed_error: SeedUnreachableError | None = None
+    interrupted: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+class Audit:
+    """One audit run. :meth:`run` does the job; :meth:`stop` (from a signal handler, another task)
+    ends the scan early — :meth:`run` then analyses what was seen and marks the result interrupted."""
+
+    def __init__(self, config: ScanConfig, *, progress: Progress | None = None, evidence_dir: Path | None = None,
+                 session: BrowserSession | None = None) -> None:
+        self.config = config
+        self.scanner = Scanner(config, progress=progress, evidence_dir=evidence_dir, session=session)
+        self._scan: asyncio.Future[ScanResult] | None = None
+        self._stopped = False
+
+    def stop(self) -> None:
+        """Interrupt the scan (idempotent)."""
+        self._stopped = True
+        if self._scan is not None:
+            self._scan.cancel()
+
+    async def run(self) -> AuditOutcome:
+        """Scan, then analyse. Raises only for input that makes the audit pointless before any browser
+        starts (a declared-list file that cannot be read)."""
+        config = self.config
+        declared_list = load_declared(config) if config.declared else None  # fail fast on a bad file
+        seed_error, interrupted = None, False
+        self._scan = asyncio.ensure_future(self.scanner.run())
+        if self._stopped:
+            self._scan.cancel()
+        try:
+            await self._scan
+        except SeedUnreachableError as exc:
+            seed_error = exc
+            self.scanner.errors.append(exc.message)
+        except asyncio.CancelledError:
+            if not self._stopped:
+                raise  # our caller cancelled us: not ours to swallow
+            interrupted = True
+        raw = self.scanner.result()
+        warnings: list[str] = []
+        found = self.scanner.discovery
+        if config.declared_from and declared_list is None and seed_error is None:
+            if found.policy_html is None:
+                warnings.append(f"could not load the cookie-policy page {config.declared_from}")
+            else:
+                try:
+                    declared_list = load_declared(config, found.policy_html)
+                except CookiescanError as exc:
+                    warnings.append(exc.message)
+        notice = None
+        if config.notice and seed_error is None:
+            try:
+                notice = load_notice(config, found.notice_html)
+            except CookiescanError as exc:
+                warnings.append(exc.message)
+            if notice is None:
+                warnings.append(f"could not load the cookie notice {config.notice}")
+        result = analyse(raw, config, declared_list, notice)
+        if interrupted:
+            result = replace(result, interrupted=True)
+        return AuditOutcome(result, seed_error=seed_error, interrupted=interrupted, warnings=tuple(warnings))
+
+
+async def audit(config: ScanConfig, *, progress: Progress | None = None, evidence_dir: Path | None = None,
+                session: BrowserSession | None = None) -> ScanResult:
+    """Audit ``config.urls``: the result with its findings (:func:`cookiescan.models.verdict` words it).
+
+    Raises :class:`~cookiescan.errors.SeedUnreachableError` when no start URL can be reached, and the
+    other :class:`~cookiescan.errors.CookiescanError` subclasses for unusable input. Use :class:`Audit`
+    to keep the partial result of an unreachable site or an interrupted run."""
+    outcome = await Audit(config, progress=progress, evidence_dir=evidence_dir, session=session).run()
+    if outcome.seed_error is not None:
+        raise outcome.seed_error
+    return outcome.result

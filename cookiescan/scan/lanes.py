@@ -1,0 +1,121 @@
+"""Each consent state's browser context (a *lane*) and its tabs: opened with the collectors attached,
+reopened on a restarted browser, tabs kept warm between visits, dialogs dismissed, crashed tabs noted."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cookiescan.collect import ContextRecorder
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Page
+
+    from cookiescan.browser import BrowserSession
+    from cookiescan.party import PartyResolver
+
+
+@dataclass
+class Lane:
+    """One consent state's context and collectors; reopened after the browser restarts."""
+
+    state: str
+    ctx: BrowserContext | None = None
+    recorder: ContextRecorder | None = None
+    generation: int = -1
+    reconsent: bool = False
+    free: list[Page] = field(default_factory=list)  # tabs between two visits, on about:blank
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.ready.set()
+
+
+class Tabs:
+    """Opens lanes and hands out tabs. ``keep`` idle tabs per lane at most: more is memory for nothing."""
+
+    def __init__(self, session: BrowserSession, resolver: PartyResolver, *, keep: int, show_values: bool,
+                 user_agent: str | None = None) -> None:
+        self.session = session
+        self.resolver = resolver
+        self.keep = keep
+        self.show_values = show_values
+        self.user_agent = user_agent
+        self.crashed: set[Page] = set()  # tabs whose renderer crashed
+        self._dialogs: set[asyncio.Future[None]] = set()
+
+    async def open(self, lane: Lane) -> None:
+        """(Re)open the lane's context on the current browser, collectors attached."""
+        old = lane.ctx
+        lane.ctx, lane.recorder, lane.free = None, None, []
+        if old is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(old.close(), 5)
+        generation = self.session.generation
+        ctx = await self.session.new_context(**({"user_agent": self.user_agent} if self.user_agent else {}))
+        recorder = ContextRecorder(ctx, self.resolver, show_values=self.show_values)
+        await recorder.attach()
+        lane.ctx, lane.recorder, lane.generation = ctx, recorder, generation
+
+    async def ready_for_visit(self, lane: Lane, consent: bool) -> tuple[bool, bool]:
+        """Make sure the lane's context lives on the current browser. Returns (do the consent step on this
+        visit, this visit re-applies the choice after a browser restart)."""
+        async with lane.lock:
+            if lane.ctx is None or lane.generation != self.session.generation:
+                await self.open(lane)
+                # a fresh context has an empty jar: the choice must be made again before other pages
+                lane.reconsent = lane.state in ("accept", "reject")
+            if lane.reconsent and not consent:
+                lane.reconsent = False
+                lane.ready.clear()
+                return True, True
+        if not consent:
+            await lane.ready.wait()
+        return consent, False
+
+    async def take(self, lane: Lane) -> Page:
+        """A tab of the lane: a warm one, else a new one with dialogs dismissed and crashes watched."""
+        if lane.free:
+            return lane.free.pop()
+        assert lane.ctx is not None
+        page = await lane.ctx.new_page()
+
+        def on_dialog(dialog: Any) -> None:
+            task = asyncio.ensure_future(_dismiss(dialog))
+            self._dialogs.add(task)
+            task.add_done_callback(self._dialogs.discard)
+
+        page.on("dialog", on_dialog)
+        page.on("crash", lambda p: self.crashed.add(p))
+        return page
+
+    async def give_back(self, lane: Lane, page: Page, recorder: ContextRecorder, reusable: bool) -> None:
+        """End the visit. A healthy tab goes back to the lane on about:blank (so nothing of this page runs
+        on into the next visit): a new tab per visit costs a renderer start and a CDP attach."""
+        if reusable and page not in self.crashed and not page.is_closed():
+            try:
+                await asyncio.wait_for(page.goto("about:blank"), 5)
+            except Exception:
+                reusable = False
+        else:
+            reusable = False
+        recorder.finish_visit(page)
+        if reusable and len(lane.free) < self.keep:
+            lane.free.append(page)
+            return
+        self.crashed.discard(page)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(page.close(), 5)
+
+    async def close(self, lane: Lane) -> None:
+        if lane.ctx is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(asyncio.wait_for(lane.ctx.close(), 5))
+
+
+async def _dismiss(dialog: Any) -> None:
+    with contextlib.suppress(Exception):
+        await dialog.dismiss()
