@@ -16,12 +16,11 @@ import threading
 import time
 from pathlib import Path
 
-from cookiescan.analyse import analyse
+from cookiescan import audit
 from cookiescan.browser import resolve_executable
 from cookiescan.config import ScanConfig, default_concurrency
 from cookiescan.demo import FixtureWeb, sites
 from cookiescan.demo.server import Request, Response
-from cookiescan.scan import Scanner
 
 HOST = "bench-fixture.com"
 
@@ -121,12 +120,11 @@ async def one_run(web: FixtureWeb, exe: str, pages: int, concurrency: int) -> di
                         max_pages=pages, depth=50, concurrency=concurrency, use_sitemap=False)
     with PeakRSS() as mem:
         t0, c0 = time.monotonic(), os.times()
-        result = await Scanner(config).run()
+        result = await audit(config)  # the whole job, as the CLI runs it
         elapsed, c1 = time.monotonic() - t0, os.times()
     # CPU of this process (scanner + the fixture server's threads) and of every browser process seen
     # while sampling (a process that ends loses at most its last 0.2 s)
     cpu = (c1.user - c0.user) + (c1.system - c0.system) + sum(mem.cpu.values())
-    result = analyse(result, config)
     visits = sum(len(s.pages) for s in result.states.values())
     cookies = sorted({(st, c.name, c.site, round(c.requested_lifetime_days or 0)) for st, s in result.states.items()
                       for c in s.cookies})

@@ -710,7 +710,7 @@ def notice_dict(*, vendors: bool = True) -> dict[str, object]:
 
 
 def notice_findings(*, vendors: bool = True) -> tuple[Finding, ...]:
-    """What cookiescan.notice.notice_findings would say about the shop against :func:`notice_dict`."""
+    """What cookiescan.rules.evaluate(notice=...) would say about the shop against :func:`notice_dict`."""
     n = notice_dict(vendors=vendors)
     lifetime = n["lifetimes"][0]["evidence"]  # type: ignore[index]
     refusal = n["refusal_cookie"]

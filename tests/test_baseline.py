@@ -48,3 +48,28 @@ async def test_consent_fixture_result_matches_the_baseline(chromium_path: str, r
                                 depth=1, use_sitemap=False)
         result = analyse(await Scanner(config).run(), config)
     _compare("bandeau-fr", result.to_dict(), request)
+
+
+def test_library_audit_gives_the_demo_s_findings(tmp_path: Path) -> None:
+    """Issue 13: ``asyncio.run(cookiescan.audit(cfg))`` on the demo gives the same findings as ``cookiescan
+    demo`` — one pipeline, whichever door it is entered by."""
+    code = f"""
+import asyncio, json, sys
+import cookiescan
+from cookiescan.demo import FixtureWeb, sites
+with FixtureWeb(sites.ROUTES) as web:
+    cfg = cookiescan.ScanConfig(urls=("https://{{}}/".format(sites.SHOP),), browser_args=tuple(web.browser_args),
+                                declared_from="https://{{}}/cookies".format(sites.SHOP),
+                                notice="https://{{}}/mentions".format(sites.SHOP))
+    r = asyncio.run(cookiescan.audit(cfg))
+json.dump(sorted([f.rule, f.scenario, f.subject, f.severity] for f in r.findings), open({str(tmp_path / 'lib.json')!r}, "w"))
+"""
+    lib = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert lib.returncode == 0, lib.stderr
+    cli = subprocess.run([sys.executable, "-m", "cookiescan", "demo", "-q", "-o", "demo.json"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "CI": "true"})
+    assert cli.returncode == 0, cli.stderr
+    from_cli = sorted([f["rule"], f["scenario"], f["subject"], f["severity"]]
+                      for f in json.loads((tmp_path / "demo.json").read_text())["findings"])
+    from_lib = json.loads((tmp_path / "lib.json").read_text())
+    assert from_lib and from_lib == from_cli

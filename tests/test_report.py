@@ -395,12 +395,15 @@ def test_big_html_renders(tmp_path: Path) -> None:
 
 def _real_findings_result(scenario: str) -> tuple[ScanResult, set[str]]:
     """A small hand-built scan classified and judged by the real rules (no stubs): the ``many`` scenario
-    fires every rule but ``no-consent-banner``, which the ``no-banner`` scenario fires."""
+    fires every scan rule but ``no-consent-banner``, which the ``no-banner`` scenario fires; the ``notice``
+    scenario fires the five notice rules."""
     from cookiescan.classify import classify
+    from cookiescan.notice import read_notice
     from cookiescan.rules import RuleOptions, evaluate
     from tests import factories as fx
 
     known = fx.make_known()
+    notice = None
     ga = [fx.make_request("https://www.google-analytics.com/g/collect", resource_type="ping")]
     if scenario == "many":
         result = fx.make_result(
@@ -411,15 +414,25 @@ def _real_findings_result(scenario: str) -> tuple[ScanResult, set[str]]:
         )
         declared = fx.make_declared(fx.declared_cookie("_fbp", category="marketing", lifetime="30 jours"),
                                     fx.declared_cookie("old_tracker", lifetime="3 ans"))
+    elif scenario == "notice":
+        fbp = fx.make_cookie("_fbp", requested_days=90)
+        result = fx.make_result(
+            before=fx.make_state(cookies=[fx.make_cookie("_ga", requested_days=730), fbp]),
+            reject=fx.make_state("reject", cookies=[fbp], banner=fx.make_banner("reject")),
+        )
+        declared = None
+        notice = read_notice("Nous utilisons Google Analytics et Hotjar. Nos cookies ne sont pas conservés plus de "
+                             "13 mois. Le cookie _ga est conservé pendant 2 ans. Un cookie de refus est déposé.",
+                             "notice.html", known)
     else:
         result = fx.make_result(before=fx.make_state(cookies=[fx.make_cookie("_ga", requested_days=30)],
                                                      with_banner=False))
         declared = None
-    findings = evaluate(classify(result, known, declared), declared, RuleOptions(), known=known)
+    findings = evaluate(classify(result, known, declared), declared, RuleOptions(), known=known, notice=notice)
     return replace(result, findings=findings), {f.rule for f in findings}
 
 
-@pytest.mark.parametrize("scenario", ["many", "no-banner"])
+@pytest.mark.parametrize("scenario", ["many", "no-banner", "notice"])
 def test_real_rule_texts_reach_the_report(scenario: str, tmp_path: Path) -> None:
     """Guards the lazy RULE_INFO lookup through the real rules module: for every rule that fired, its
     title, explanation and legal basis from ``cookiescan.rules.RULE_INFO`` are in the HTML (escaped),
@@ -448,7 +461,7 @@ def test_every_rule_text_is_exercised_by_the_real_rules_test() -> None:
     """A new rule must fire in one of the scenarios above, so its text is checked in a report too."""
     from cookiescan.rules import RULE_INFO
 
-    fired = _real_findings_result("many")[1] | _real_findings_result("no-banner")[1]
+    fired = _real_findings_result("many")[1] | _real_findings_result("no-banner")[1] | _real_findings_result("notice")[1]
     assert fired == set(RULE_INFO)
 
 
@@ -492,7 +505,7 @@ def test_notice_section_sentence_by_sentence(tmp_path: Path) -> None:
     assert "Meta Pixel" in sec and "_fbp" in sec and "and 7 more" in sec
     assert "cat-functional" in sec and "cat-analytics" in sec
     assert "No vendor recognised" not in sec
-    # the notice rules' titles and legal basis come from notice.NOTICE_RULE_INFO
+    # the notice rules' titles and legal basis come from the one registry, rules.RULE_INFO
     assert "Cookie outlives the notice&#39;s promise" in page or "Cookie outlives the notice's promise" in page
     assert "Vendor not named in the notice" in page and "GDPR art. 4(11), 7 and 13(1)(e)" in page
 

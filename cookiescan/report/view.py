@@ -2,9 +2,8 @@
 state names, value redaction, timestamps and the notice summary (the vocabulary and the verdict sentence
 live in :mod:`cookiescan.models`).
 
-Rule titles and explanations come from :data:`cookiescan.rules.RULE_INFO` and, for the rules that hold a
-site to its written cookie notice, :data:`cookiescan.notice.NOTICE_RULE_INFO`, when those modules are
-importable; the reports still render (with the rule id as title) when they are not.
+Rule titles and explanations come from :data:`cookiescan.rules.RULE_INFO`, the one registry of every rule
+(the notice rules too).
 """
 
 from __future__ import annotations
