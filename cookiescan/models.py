@@ -262,9 +262,10 @@ def ignored(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.ignored is not None)
 
 
-def worst_severity(findings: Iterable[Finding]) -> Severity | None:
+def worst_severity(findings: Iterable[Finding]) -> str | None:
     """The highest severity among the active findings; None when there are none."""
-    return max((f.severity for f in active(findings)), key=severity_rank, default=None)  # type: ignore[return-value]
+    severities = [f.severity for f in active(findings)]
+    return max(severities, key=severity_rank) if severities else None
 
 
 def fails_gate(findings: Iterable[Finding], gate: str) -> bool:

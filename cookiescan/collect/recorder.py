@@ -53,9 +53,10 @@ class ContextRecorder:
     async def attach(self) -> None:
         for c in self.collectors:
             await c.attach(self.context, self.current)
-        for event, method in (("request", "on_request"), ("response", "on_response"),
-                              ("requestfinished", "on_request_finished"), ("requestfailed", "on_request_failed")):
-            self.context.on(event, self._router(method))
+        self.context.on("request", self._router("on_request"))
+        self.context.on("response", self._router("on_response"))
+        self.context.on("requestfinished", self._router("on_request_finished"))
+        self.context.on("requestfailed", self._router("on_request_failed"))
 
     def _router(self, method: str) -> Any:
         def route(obj: Any) -> None:

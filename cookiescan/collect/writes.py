@@ -60,7 +60,9 @@ class CookieWriteCollector(Collector):
 
         def on_extra_info(ev: dict[str, Any]) -> None:
             rec = self._current(page)
-            for item in (ev.get("blockedCookies") or []) if rec is not None else []:
+            if rec is None:
+                return
+            for item in ev.get("blockedCookies") or []:
                 line, reasons = item.get("cookieLine") or "", tuple(item.get("blockedReasons") or ())
                 if line and reasons:
                     rec.blocked[line] = reasons

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-Handler = Callable[["Request"], "Response"]
+Handler = Callable[["Request"], "Response | None"]
 
 
 @dataclass(slots=True)
