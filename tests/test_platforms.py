@@ -46,6 +46,9 @@ TCF_READY = "new Promise(r => __tcfapi('ping', 2, p => r(!!(p && p.cmpLoaded))))
 
 @pytest.fixture(scope="module")
 def pweb() -> Iterator[FixtureWeb]:
+    if common.iabtcf_file(common.NODE_MODULES, "@iabtcf/core/lib/mjs/index.js") is None:
+        pytest.fail(f"@iabtcf/* is not installed in {common.NODE_MODULES}: run `scripts/dev setup` "
+                    "(npm ci in tests/fixtures/cmp)")
     routes: dict[str, Any] = dict(platforms.ROUTES)  # handlers may answer None (404)
     with FixtureWeb(routes=routes) as web:
         yield web
@@ -110,6 +113,14 @@ async def _until(what: str, check: Any, timeout: float = WAIT) -> Any:
         if loop.time() >= deadline:
             pytest.fail(f"timed out waiting for {what}")
         await asyncio.sleep(0.1)
+
+
+async def _within(awaitable: Any, what: str) -> Any:
+    """``awaitable`` (a page promise that may never settle), failing the test after ``WAIT`` s."""
+    try:
+        return await asyncio.wait_for(awaitable, WAIT)
+    except asyncio.TimeoutError:
+        pytest.fail(f"timed out waiting for {what}")
 
 
 @dataclass(frozen=True)
@@ -192,7 +203,7 @@ async def _next_page(ctx: Any, page: Any, name: str, path: str = "/news") -> lis
     page.on("request", lambda r: requests.append(r.url) if any(h in r.url for h in trackers) else None)
     quiet = Quiet(page)
     await page.goto(platforms.SITES[name].rstrip("/") + path, wait_until="load")
-    await _until(f"{name}: the SDK on {path}", lambda: page.evaluate(CLICKS[name].ready))
+    await _until(f"{name}: the SDK on {path}", lambda: _within(page.evaluate(CLICKS[name].ready), "the SDK"))
     await quiet.wait()
     assert await _locator(page, CLICKS[name].banner).count() == 0 or \
         not await _locator(page, CLICKS[name].banner).first.is_visible(), f"{name}: banner shown again on {path}"
@@ -367,12 +378,12 @@ async def _tc_data(ctx: Any, page: Any, name: str, action: str, query: str = "")
     clicks = CLICKS[name]
     await page.goto(url, wait_until="load")
     await _locator(page, clicks.banner).first.wait_for(state="visible", timeout=WAIT * 1000)
-    shown = await page.evaluate(GET_TC_DATA)
+    shown = await _within(page.evaluate(GET_TC_DATA), f"{name}: getTCData")
     assert (shown["ok"], shown["eventStatus"], shown["cmpId"]) == (True, "cmpuishown", TCF_SITES[name]), shown
     for selector in getattr(clicks, action):
         await _locator(page, selector).first.click(timeout=WAIT * 1000)
     await _until(f"{name}: euconsent-v2", lambda: _jar_if(ctx, page, lambda j: "euconsent-v2" in j.cookies))
-    return await page.evaluate(GET_TC_DATA), await _jar(ctx, page)
+    return await _within(page.evaluate(GET_TC_DATA), f"{name}: getTCData"), await _jar(ctx, page)
 
 
 @pytest.mark.browser
@@ -448,13 +459,13 @@ async def test_tcfapi_answers_a_cross_origin_frame_through_the_locator(pbrowser:
         page = await ctx.new_page()
         await page.goto(platforms.SITES["sourcepoint"], wait_until="load")
         frame = await _until("the ad frame", lambda: _ad_frame(page))
-        answer = await frame.evaluate("""() => new Promise(resolve => {
+        answer = await _within(frame.evaluate("""() => new Promise(resolve => {
             window.addEventListener('message', e => {
               const r = e.data && e.data.__tcfapiReturn;
               if (r && r.callId === 'test-call') resolve({origin: e.origin, r});
             });
             window.parent.postMessage({__tcfapiCall: {command: 'getTCData', version: 2, callId: 'test-call'}}, '*');
-        })""")
+        })"""), "the __tcfapiReturn")
         assert answer["origin"] == platforms.SITES["sourcepoint"].rstrip("/")
         tc = answer["r"]["returnValue"]
         assert answer["r"]["success"] is True and (tc["cmpId"], tc["gdprApplies"]) == (6, True), answer
@@ -589,3 +600,4 @@ async def test_scanner_keeps_the_choice_across_pages(pweb: FixtureWeb, chromium_
         assert (names >= TRACKERS) is (state == "accept"), (state, names)
         assert not (TRACKERS & names) or state == "accept", (state, names)
         assert (choice <= names) is (state != "before"), (state, names)
+        assert not any(p.banner_shown_again for p in s.pages), (state, [p.url for p in s.pages])
