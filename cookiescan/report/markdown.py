@@ -12,6 +12,7 @@ import re
 from collections import Counter
 
 from cookiescan.models import ScanResult, active, ignored, severity_rank, verdict
+from cookiescan.notice import NO_VENDORS
 from cookiescan.report import view
 from cookiescan.report.interface import ReportOptions
 
@@ -71,7 +72,7 @@ def _notice_lines(result: ScanResult) -> list[str]:
         f"| Refusal remembered by a cookie | {refusal} |",
         "",
     ]
-    others = [note for note in n.notes if note.strip().lower() != view.NO_VENDORS_NOTE]
+    others = [note for note in n.notes if note.strip().lower() != NO_VENDORS]
     if others:
         out += ["Notes: " + "; ".join(esc(note, 200) for note in others), ""]
     return out

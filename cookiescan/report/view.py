@@ -23,6 +23,7 @@ from cookiescan.models import (
     active,
     severity_rank,
 )
+from cookiescan.notice import NO_VENDORS
 from cookiescan.rules import RULE_INFO
 from cookiescan.units import DAYS_PER_MONTH, DAYS_PER_YEAR, parse_cap
 
@@ -178,9 +179,6 @@ def utc_text(iso: str) -> str:
     return dt.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-NO_VENDORS_NOTE = "no vendors recognised"  # the note cookiescan.notice's reader adds (its NO_VENDORS)
-
-
 @dataclass(frozen=True, slots=True)
 class NoticeSummary:
     """Counts of what the written notice promises and how the site kept it (for short reports)."""
@@ -197,7 +195,7 @@ class NoticeSummary:
 
     @property
     def no_vendors(self) -> bool:
-        return any(n.strip().lower() == NO_VENDORS_NOTE for n in self.notes)
+        return any(n.strip().lower() == NO_VENDORS for n in self.notes)
 
 
 def refusal_verdict(result: ScanResult, broken: bool) -> str:

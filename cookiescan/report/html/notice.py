@@ -10,6 +10,7 @@ from typing import Any
 
 from cookiescan import known
 from cookiescan.models import CATEGORIES, Finding, ScanResult, active
+from cookiescan.notice import NO_VENDORS
 from cookiescan.report import view
 from cookiescan.report.html.evidence import as_number, evidence_row, is_empty
 
@@ -231,7 +232,7 @@ def notice_view(result: ScanResult, states: list[str]) -> dict[str, Any] | None:
     notes = []
     for n in notice.get("notes") or []:
         text = str(n)
-        notes.append({"text": text, "no_vendors": text.strip().lower() == view.NO_VENDORS_NOTE})
+        notes.append({"text": text, "no_vendors": text.strip().lower() == NO_VENDORS})
     vendors_seen = sorted({resolve(name)[0] for name in _tracking_vendors(result, states)})
     return {
         "source": str(notice.get("source") or ""),
