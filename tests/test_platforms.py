@@ -584,19 +584,21 @@ async def test_engine_accepts_sourcepoint_in_its_cross_origin_frame(pbrowser: Br
 
 @pytest.mark.browser
 @pytest.mark.asyncio(loop_scope="session")
-@pytest.mark.parametrize("name", ["onetrust", "didomi"])
+@pytest.mark.parametrize("name", list(ENGINE))
 async def test_scanner_keeps_the_choice_across_pages(pweb: FixtureWeb, chromium_path: str,
                                                       pbrowser: BrowserSession, name: str) -> None:
     """A whole scan on three pages per state: the banner is operated once per state, the stored choice
     holds on the other pages (trackers only after accept), the choice storage after accept and reject."""
     config = fixture_config(pweb, chromium_path, urls=(platforms.SITES[name],), max_pages=3, use_sitemap=False)
     result = await Scanner(config, session=pbrowser).run()
-    choice = set(platforms.PLATFORMS[name].choice_cookies)
+    platform = platforms.PLATFORMS[name]
+    # Usercentrics' marker of a choice is uc_user_interaction (uc_settings exists from the first visit)
+    choice = set(platform.choice_cookies) | ({"uc_user_interaction"} if platform.choice_storage else set())
     for state in ("before", "accept", "reject"):
         s = result.states[state]
         assert len(s.pages) == 3, (state, [p.url for p in s.pages])
         assert s.banner is not None and s.banner.found and s.banner.cmp == ENGINE[name]["cmp"], s.banner
-        names = {c.name for c in s.cookies}
+        names = {c.name for c in s.cookies} | {i.key for i in s.storage}
         assert (names >= TRACKERS) is (state == "accept"), (state, names)
         assert not (TRACKERS & names) or state == "accept", (state, names)
         assert (choice <= names) is (state != "before"), (state, names)
