@@ -38,7 +38,8 @@ def _text(value: str) -> str:
 
 def _racy(key: str, value: Any) -> bool:
     """Facts that depend on which parallel tab of a state ran when: the pages a cookie was *seen* on (the
-    state's tabs share one jar) and the frame a write was attributed to while an iframe was still loading."""
+    state's tabs share one jar), the frame a write was attributed to while an iframe was still loading, and
+    (in :func:`normalise`) the script or page of a cookie's last write."""
     if key in ("pages", "first_seen_page") and (isinstance(value, str) or (
             isinstance(value, list) and all(isinstance(v, str) for v in value))):
         return True
@@ -49,7 +50,9 @@ def normalise(value: Any) -> Any:
     """The result without what varies between two runs of the same scan; lists sorted (their order follows
     which parallel tab finished first), lifetimes rounded to the hour."""
     if isinstance(value, dict):
-        return {k: normalise(v) for k, v in sorted(value.items()) if k not in VOLATILE_KEYS and not _racy(k, v)}
+        last_writer = "in_jar" in value  # a cookie: which tab wrote it last is a race between parallel visits
+        return {k: normalise(v) for k, v in sorted(value.items())
+                if k not in VOLATILE_KEYS and not _racy(k, v) and not (last_writer and k == "set_by")}
     if isinstance(value, list):
         return sorted((normalise(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
     if isinstance(value, float):
