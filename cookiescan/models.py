@@ -108,9 +108,12 @@ class Cookie:
     value: str | None = REDACTED
     # classification (filled by classify)
     vendor: str | None = None
+    # "declared" | "known_trackers" | "framework" (a web framework's own session/CSRF cookie) |
+    # "consent-platform" (the consent manager storing the choice) | "unknown"
     category: str = "unknown"
-    category_source: str = "unknown"  # "declared" | "known_trackers" | "unknown"
+    category_source: str = "unknown"
     declared: bool = False
+    vendor_basis: str | None = None  # why ``vendor``: "domain" (the cookie's) | "script" (the vendor's wrote it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,8 @@ class RequestRecord:
     failure: str | None = None
     vendor: str | None = None
     category: str = "unknown"
+    initiator: tuple[str, ...] = ()  # script URLs that led to this request, outermost first (CDP initiator)
+    consent_mode: dict[str, Any] | None = None  # Google Consent Mode signals it carried (gcs/gcd), decoded
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +183,7 @@ class PageVisit:
     links_found: int = 0
     notes: tuple[str, ...] = ()
     banner_shown_again: bool = False  # accept/reject: the consent banner came back after the choice
+    tcf: dict[str, Any] | None = None  # IAB TCF getTCData on this page once settled (decoded), when the site has it
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +210,8 @@ class ThirdParty:
     vendor: str | None = None
     category: str = "unknown"
     sets_cookies: bool = False
+    tag_managers: tuple[str, ...] = ()  # containers (GTM-XXXX…) that loaded it
+    loading_chain: str | None = None  # e.g. "page → gtm.js?id=GTM-ABC1 → analytics.js → collect"
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +232,11 @@ class BannerResult:
     page_url: str = ""
     error: str | None = None
     notes: tuple[str, ...] = ()
+    # accept/reject: did the site record the choice? True verified, False checked and not recorded (the
+    # state's findings are then unconfirmed), None not checked (before, no banner)
+    confirmed: bool | None = None
+    confirmation: tuple[str, ...] = ()  # how it was verified, or what was checked and missing
+    attempts: tuple[str, ...] = ()  # the engines tried, in order, each with its outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +250,9 @@ class StateResult:
     third_parties: tuple[ThirdParty, ...] = ()
     frames: tuple[FrameRecord, ...] = ()
     banner: BannerResult | None = None
+    applicable: bool = True  # False: accept/reject on a site with no consent banner (nothing to choose)
+    not_applicable: str | None = None  # why, when not applicable
+    tcf: dict[str, Any] | None = None  # the state's IAB TCF signal (the last page's getTCData), decoded
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +266,7 @@ class Finding:
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
     ignored: str | None = None  # reason when an ignore entry matched
+    unconfirmed: bool = False  # seen in a state whose choice the site did not confirm recording
 
 
 def active(findings: Iterable[Finding]) -> tuple[Finding, ...]:
