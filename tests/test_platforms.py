@@ -138,9 +138,10 @@ async def _jar(ctx: Any, page: Any) -> Jar:
 
 
 def _choice_made(name: str, jar: Jar) -> bool:
+    """The platform's marker of a choice is stored (every choice cookie, for cookie-based platforms)."""
     p = platforms.PLATFORMS[name]
     if p.choice_storage:
-        return "uc_user_interaction" in jar.storage
+        return p.marker in jar.storage
     return all(c in jar.cookies for c in p.choice_cookies)
 
 
@@ -256,7 +257,7 @@ def test_every_platform_has_clicks_routes_and_storage() -> None:
     for name, p in platforms.PLATFORMS.items():
         host = p.url.split("/")[2]
         assert host in platforms.ROUTES, name
-        assert p.choice_cookies or p.choice_storage, name
+        assert p.marker in (*p.choice_cookies, *p.choice_storage), name
     assert {n for n, p in platforms.PLATFORMS.items() if p.tcf} == {"didomi", "sourcepoint", "quantcast"}
 
 
@@ -606,8 +607,7 @@ async def test_scanner_keeps_the_choice_across_pages(pweb: FixtureWeb, chromium_
     config = fixture_config(pweb, chromium_path, urls=(platforms.SITES[name],), max_pages=3, use_sitemap=False)
     result = await Scanner(config, session=pbrowser).run()
     platform = platforms.PLATFORMS[name]
-    # Usercentrics' marker of a choice is uc_user_interaction (uc_settings exists from the first visit)
-    choice = set(platform.choice_cookies) | ({"uc_user_interaction"} if platform.choice_storage else set())
+    choice = set(platform.choice_cookies) | {platform.marker}
     for state in ("before", "accept", "reject"):
         s = result.states[state]
         assert len(s.pages) == 3, (state, [p.url for p in s.pages])
