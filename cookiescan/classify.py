@@ -35,6 +35,7 @@ from cookiescan.models import (
     ThirdParty,
 )
 from cookiescan.party import host_of
+from cookiescan.signals.consent_mode import consent_mode_from_request
 
 if TYPE_CHECKING:
     from cookiescan.known import KnownTrackers
@@ -168,12 +169,26 @@ def classify_storage(item: StorageItem, known: KnownTrackers, declared: Declared
     return dataclasses.replace(item, vendor=vendor, category=category, category_source=source)
 
 
+def _consent_mode(request: RequestRecord) -> dict[str, Any] | None:
+    """The Google Consent Mode state a request carried in its URL (gcs/gcd), decoded; else what it had."""
+    has_params = "gcs=" in request.url or "gcd=" in request.url  # cheap test: most requests carry neither
+    state = consent_mode_from_request(request.url) if has_params else None
+    if state is None:
+        return request.consent_mode
+    data = state.to_dict()
+    data.pop("url", None)  # the request's own URL, already on the record
+    return data
+
+
 def classify_request(request: RequestRecord, known: KnownTrackers) -> RequestRecord:
-    """One request with the vendor and category of the tracker entity that owns its host."""
+    """One request with the vendor and category of the tracker entity that owns its host, and the
+    Google Consent Mode signals it carried (``consent_mode``)."""
     info = known.domain(request.host) if request.host else None
+    consent_mode = _consent_mode(request)
     if info is None:
-        return dataclasses.replace(request, vendor=None, category="unknown")
-    return dataclasses.replace(request, vendor=info.entity, category=_category(info.category) or "unknown")
+        return dataclasses.replace(request, vendor=None, category="unknown", consent_mode=consent_mode)
+    return dataclasses.replace(request, vendor=info.entity, category=_category(info.category) or "unknown",
+                               consent_mode=consent_mode)
 
 
 def classify_third_party(tp: ThirdParty, known: KnownTrackers) -> ThirdParty:

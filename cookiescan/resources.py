@@ -26,6 +26,7 @@ RUNTIME_FILES: tuple[tuple[str, str], ...] = (
     ("cookiescan.consent", "autoconsent_init.js"),
     ("cookiescan.consent", "autoconsent_eval.js"),
     ("cookiescan.collect", "storage.js"),
+    ("cookiescan.collect", "tcf.js"),
     ("cookiescan.scan", "fetch_base64.js"),
     ("cookiescan.report", "templates/report.html.j2"),
     ("cookiescan.report", "templates/report.css"),

@@ -16,6 +16,7 @@ from cookiescan.collect.base import Collector, VisitRecorder, guard, guard_async
 from cookiescan.collect.popups import PopupCollector
 from cookiescan.collect.requests import RequestCollector
 from cookiescan.collect.storage import StorageCollector
+from cookiescan.collect.tcf import TCFCollector
 from cookiescan.collect.writes import CookieWriteCollector, page_of_frame
 from cookiescan.models import CookieWrite, FrameRecord, RequestRecord, StorageItem
 
@@ -36,6 +37,7 @@ class VisitEvidence:
     frames: tuple[FrameRecord, ...]
     storage: tuple[StorageItem, ...]
     notes: tuple[str, ...]
+    tcf: dict[str, Any] | None = None  # the page's IAB TCF signal (collect/tcf.py)
 
 
 class ContextRecorder:
@@ -45,8 +47,9 @@ class ContextRecorder:
         self.context = context
         self.requests = RequestCollector(resolver, show_values=show_values)
         self.writes = CookieWriteCollector(resolver, show_values=show_values)
+        self.tcf = TCFCollector(resolver)
         self.collectors: tuple[Collector, ...] = (
-            self.requests, self.writes, StorageCollector(resolver), PopupCollector(resolver))
+            self.requests, self.writes, StorageCollector(resolver), PopupCollector(resolver), self.tcf)
         self._by_page: dict[Page, VisitRecorder] = {}
         self._cdp: dict[Page, CDPSession] = {}
 
@@ -109,7 +112,8 @@ class ContextRecorder:
             notes.append(f"the page opened {len(rec.popups)} pop-up(s), closed: {', '.join(rec.popups[:3])}")
         notes += [f"the {name} collector failed on this page: {error}" for name, error in rec.errors.items()]
         return VisitEvidence(requests=self.requests.records(rec), cookie_writes=self.writes.records(rec),
-                             frames=tuple(rec.frames.values()), storage=tuple(rec.storage), notes=tuple(notes))
+                             frames=tuple(rec.frames.values()), storage=tuple(rec.storage), notes=tuple(notes),
+                             tcf=self.tcf.take(rec))
 
     async def close(self) -> None:
         for cdp in self._cdp.values():

@@ -14,6 +14,7 @@ from collections import Counter
 from cookiescan.models import ScanResult, active, ignored, severity_rank, verdict
 from cookiescan.notice import NO_VENDORS
 from cookiescan.report import view
+from cookiescan.report.html.signals import signals_view
 from cookiescan.report.interface import ReportOptions
 
 MAX_BYTES = 1024 * 1024 - 16 * 1024  # GitHub's 1 MiB limit, with room for the truncation note
@@ -76,6 +77,36 @@ def _notice_lines(result: ScanResult) -> list[str]:
     if others:
         out += ["Notes: " + "; ".join(esc(note, 200) for note in others), ""]
     return out
+
+
+def _ids_text(ids: list[int]) -> str:
+    return ", ".join(str(i) for i in ids) or "none"
+
+
+def _signals_lines(result: ScanResult, states: list[str]) -> list[str]:
+    """What the site told ad tech, per state: the TCF signal and Google Consent Mode (absent when neither)."""
+    sv = signals_view(result, states)
+    if sv is None:
+        return []
+    out = ["### What the site told ad tech", "", "| | " + " | ".join(esc(view.state_label(s)) for s in states) + " |",
+           "|---|" + "---|" * len(states)]
+    if sv["has_tcf"]:
+        rows = sv["tcf"]
+        out += [
+            "| TCF consent platform | " + " | ".join(
+                "—" if rows[s] is None else f"CMP {rows[s]['cmp_id']} ({esc(rows[s]['source'] or '?')})"
+                for s in states) + " |",
+            "| TCF purposes with consent | " + " | ".join(
+                "—" if rows[s] is None else _ids_text([p for p, _ in rows[s]["consent"]]) for s in states) + " |",
+            "| TCF purposes under legitimate interest | " + " | ".join(
+                "—" if rows[s] is None else _ids_text([p for p, _ in rows[s]["li"]]) for s in states) + " |",
+            "| TCF vendors with consent | " + " | ".join(
+                "—" if rows[s] is None else str(rows[s]["vendor_count"]) for s in states) + " |",
+        ]
+    if sv["has_consent_mode"]:
+        out += [f"| Consent Mode {esc(row['signal'])} | " + " | ".join(
+            esc(", ".join(c["texts"])) or "—" for c in row["cells"]) + " |" for row in sv["consent_mode"]]
+    return [*out, ""]
 
 
 def lines_for(result: ScanResult, options: ReportOptions) -> list[str]:
@@ -144,6 +175,7 @@ def lines_for(result: ScanResult, options: ReportOptions) -> list[str]:
         out.append("")
 
     out += _notice_lines(result)
+    out += _signals_lines(result, states)
 
     live = sorted(
         active(result.findings),

@@ -19,6 +19,7 @@ from cookiescan.rules.evidence import (
     storage_items,
     what,
 )
+from cookiescan.rules.signals import consent_mode_evidence
 
 __all__ = ["post_reject_cookie", "post_reject_tracker", "pre_consent_cookie", "pre_consent_tracker"]
 
@@ -103,7 +104,7 @@ def _tracker_findings(ctx: RuleContext, rule: str, state: str, when: str) -> lis
             g = groups.setdefault(
                 r.site,
                 {"urls": set(), "types": set(), "pages": set(), "hosts": set(), "count": 0,
-                 "vendors": set(), "categories": set()},
+                 "vendors": set(), "categories": set(), "consent_mode": []},
             )  # fmt: skip
             g["urls"].add(r.url)
             g["types"].add(r.resource_type)
@@ -113,6 +114,8 @@ def _tracker_findings(ctx: RuleContext, rule: str, state: str, when: str) -> lis
             if r.vendor:
                 g["vendors"].add(r.vendor)
             g["categories"].add(r.category)
+            if r.consent_mode:
+                g["consent_mode"].append(r)
     # Third-party summaries cover states whose page requests were not kept.
     for tp in st.third_parties:
         if tp.site in groups or not is_tracker(tp.category):
@@ -141,6 +144,9 @@ def _tracker_findings(ctx: RuleContext, rule: str, state: str, when: str) -> lis
             "resource_types": sorted(g["types"]),
             "pages": sorted(g["pages"]),
         }
+        said = consent_mode_evidence(g.get("consent_mode", ()))
+        if said is not None:  # cookieless Google pings: what Consent Mode told Google
+            ev["consent_mode"] = said
         msg = f"The {cats[0]} tracker {who} is contacted {when} ({n} request{'s' if n != 1 else ''})."
         out.append(Finding(rule, "high", state, site, msg, ev))
     return out

@@ -24,6 +24,12 @@ from cookiescan.rules.notice import (
     refusal_not_remembered,
     undeclared_vendor,
 )
+from cookiescan.rules.signals import (
+    consent_mode_granted_after_reject,
+    consent_mode_granted_before_choice,
+    tcf_consent_after_reject,
+    tcf_legitimate_interest,
+)
 
 if TYPE_CHECKING:
     from cookiescan.declared import DeclaredList
@@ -146,6 +152,43 @@ _REGISTRY: tuple[RuleInfo, ...] = (
         "found to ask for consent. Medium severity when everything present is unclassified.",
         f"{_EPRIVACY}; GDPR art. 4(11) and 7; {_CNIL}.",
         check=no_consent_banner,
+    ),
+    # What the site tells ad tech: the IAB TCF string and Google Consent Mode.
+    RuleInfo(
+        "tcf-consent-after-reject", "TCF string still grants consent after refusal", "high",
+        "After the visitor clicked reject, the consent platform's IAB TCF string (read from __tcfapi, or "
+        "the euconsent-v2 cookie) still says the visitor consented to some purposes or vendors. Ad tech "
+        "reads that string to decide whether it may track, so the refusal does not reach them.",
+        f"{_EPRIVACY}; GDPR art. 4(11) and 7; {_CNIL}; IAB Europe TCF v2.2 policy (the signal must reflect "
+        "the user's choice).",
+        check=tcf_consent_after_reject,
+    ),
+    RuleInfo(
+        "tcf-legitimate-interest", "Tracking purposes claimed under legitimate interest after refusal",
+        "medium",
+        "After the visitor clicked reject, the IAB TCF string still claims a legitimate interest for "
+        "advertising, profiling or measurement purposes (TCF purposes 2 to 10), so vendors may go on "
+        "processing on that basis. Reading or writing on the device for these purposes needs consent: a "
+        "legitimate interest cannot replace it (TCF v2.2 itself no longer allows it for purposes 3 to 6).",
+        f"{_EPRIVACY}; {_CNIL}; IAB Europe TCF v2.2 policy; Belgian DPA decision 21/2022 of 2 February "
+        "2022 (IAB Europe, the TCF).",
+        check=tcf_legitimate_interest,
+    ),
+    RuleInfo(
+        "consent-mode-granted-before-choice", "Google Consent Mode granted before consent", "high",
+        "Before the visitor made any choice, requests to Google's tags carry Google Consent Mode signals "
+        "(gcs/gcd) saying ad_storage, analytics_storage, ad_user_data or ad_personalization is granted. "
+        "Google then stores identifiers and uses the data for advertising as if the visitor had agreed.",
+        f"{_EPRIVACY}; GDPR art. 4(11) and 7, recital 32; {_CNIL}; EU Digital Markets Act art. 5(2) "
+        "(why Google asks for ad_user_data and ad_personalization).",
+        check=consent_mode_granted_before_choice,
+    ),
+    RuleInfo(
+        "consent-mode-granted-after-reject", "Google Consent Mode granted after refusal", "high",
+        "After the visitor clicked reject, requests to Google's tags still carry Google Consent Mode "
+        "signals saying a storage or advertising signal is granted: the refusal is not passed on to Google.",
+        f"{_EPRIVACY}; GDPR art. 7; {_CNIL}.",
+        check=consent_mode_granted_after_reject,
     ),
     # The notice rules: they run only when evaluate() is given a written notice.
     RuleInfo(

@@ -87,9 +87,11 @@ class StateRun:
         for v in self.visits:
             for f in v.frames:
                 frames.setdefault(f.url, f)
+        # the state's TCF signal: the last visited page that had one
+        tcf = next((v.tcf for v in reversed(self.visits) if v.tcf is not None), None)
         return StateResult(state=self.state, pages=tuple(self.visits), cookies=tuple(cookies),
                            storage=tuple(self.storage.values()), third_parties=self._third_parties(cookies),
-                           frames=tuple(frames.values()), banner=self.banner)
+                           frames=tuple(frames.values()), banner=self.banner, tcf=tcf)
 
     def _cookie(self, acc: _CookieAcc, show_values: bool) -> Cookie:
         live = [w for w in acc.writes if not w.deletes]

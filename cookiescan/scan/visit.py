@@ -121,7 +121,7 @@ class Visitor:
             started_at=started_at, duration_ms=int((time.monotonic() - t0) * 1000), settle_ms=settle_ms,
             settled=settled, requests=evidence.requests, frames=evidence.frames,
             cookie_writes=evidence.cookie_writes, storage=evidence.storage, links_found=added,
-            notes=(*notes, *evidence.notes), banner_shown_again=banner_again,
+            notes=(*notes, *evidence.notes), banner_shown_again=banner_again, tcf=evidence.tcf,
         )
         run.add_visit(visit, jar)
         shown = str(status) if status is not None else "-"

@@ -30,6 +30,7 @@ from cookiescan.report.html.findings import rule_groups
 from cookiescan.report.html.inventory import inventory
 from cookiescan.report.html.notice import notice_view
 from cookiescan.report.html.screenshots import Screenshot, load_screenshot
+from cookiescan.report.html.signals import signals_view
 from cookiescan.report.html.tables import frames, glance, pages, storage, third_parties
 from cookiescan.report.interface import ReportOptions
 from cookiescan.resources import read_text
@@ -104,6 +105,7 @@ def context(result: ScanResult, options: ReportOptions) -> dict[str, Any]:
         "cap_text": view.human_days(view.cap_days(result)),
         "declared": declared_view(result, states),
         "notice": notice_view(result, states),
+        "signals": signals_view(result, states),
         "third_parties": third_parties(result, states),
         "frames": frames(result, states),
         "storage": storage(result, states),
