@@ -70,6 +70,8 @@ class ScanConfig:
     title: str | None = None
     description: str | None = None
     user_agent: str | None = None
+    repeat: int = 1  # independent scans merged into one result ("seen in k of N")
+    min_seen: int | None = None  # findings seen in fewer runs do not gate the exit code
 
     def public_dict(self) -> dict[str, Any]:
         """The config as recorded in results (browser args kept; they are evidence)."""
@@ -146,7 +148,7 @@ FILE_KEYS = {
     "urls", "sitemap", "consent_states", "max_pages", "depth", "include", "exclude", "respect_robots",
     "first_party", "concurrency", "page_timeout", "settle_max", "scan_budget", "browser", "browser_args",
     "show_values", "consent", "declared", "declared_from", "max_lifetime", "fail_on", "ignore", "title",
-    "description", "user_agent", "output", "notice",
+    "description", "user_agent", "output", "notice", "repeat", "min_seen",
 }
 LIST_KEYS = ("urls", "include", "exclude", "first_party", "browser_args")
 CONSENT_KEYS = {"accept", "reject", "settings"}

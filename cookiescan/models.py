@@ -114,6 +114,7 @@ class Cookie:
     category_source: str = "unknown"
     declared: bool = False
     vendor_basis: str | None = None  # why ``vendor``: "domain" (the cookie's) | "script" (the vendor's wrote it)
+    seen_in: int | None = None  # with --repeat N: in how many of the N runs it was seen (None: one run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ class StorageItem:
     vendor: str | None = None
     category: str = "unknown"
     category_source: str = "unknown"
+    seen_in: int | None = None  # with --repeat N: in how many of the N runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +214,7 @@ class ThirdParty:
     sets_cookies: bool = False
     tag_managers: tuple[str, ...] = ()  # containers (GTM-XXXX…) that loaded it
     loading_chain: str | None = None  # e.g. "page → gtm.js?id=GTM-ABC1 → analytics.js → collect"
+    seen_in: int | None = None  # with --repeat N: in how many of the N runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +270,7 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     ignored: str | None = None  # reason when an ignore entry matched
     unconfirmed: bool = False  # seen in a state whose choice the site did not confirm recording
+    seen_in: int | None = None  # with --repeat N: in how many of the N runs it fired (None: one run)
 
 
 def active(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -285,9 +289,15 @@ def worst_severity(findings: Iterable[Finding]) -> str | None:
     return max(severities, key=severity_rank) if severities else None
 
 
-def fails_gate(findings: Iterable[Finding], gate: str) -> bool:
-    """Whether an active finding reaches ``gate`` (the exit-code decision of ``--fail-on``)."""
-    return any(severity_at_least(f.severity, gate) for f in active(findings))
+def below_min_seen(finding: Finding, min_seen: int | None) -> bool:
+    """Seen in fewer than ``min_seen`` of the repeated runs: listed, but not gating (``--min-seen``)."""
+    return min_seen is not None and finding.seen_in is not None and finding.seen_in < min_seen
+
+
+def fails_gate(findings: Iterable[Finding], gate: str, min_seen: int | None = None) -> bool:
+    """Whether an active finding reaches ``gate`` (the exit-code decision of ``--fail-on``); with
+    ``min_seen``, findings seen in fewer repeated runs do not count."""
+    return any(severity_at_least(f.severity, gate) for f in active(findings) if not below_min_seen(f, min_seen))
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +394,7 @@ class ScanResult:
     declared: dict[str, Any] | None = None  # the declared list used, in its dict form
     notice: dict[str, Any] | None = None  # what the written cookie notice promises (cookiescan.notice)
     lifetime_cap: LifetimeCap | None = None  # the cap the rules judged against (set by the analysis)
+    runs: int = 1  # --repeat N: the result merges N independent scans; records carry ``seen_in``
 
     # -- convenience ---------------------------------------------------------------------------
     @property
@@ -474,6 +485,9 @@ def verdict(result: ScanResult) -> str:
     else:
         text = f"No findings {where}"
     extra = []
+    if result.runs > 1:
+        flaky = sum(1 for f in found if f.seen_in is not None and f.seen_in < result.runs)
+        extra.append(f"{result.runs} runs merged" + (f", {flaky} not seen in every run" if flaky else ""))
     if n_ignored := len(ignored(result.findings)):
         extra.append(f"{n_ignored} ignored")
     if failed := sum(1 for s in result.skipped if s.reason in FAILED_VISIT_REASONS):

@@ -17,9 +17,11 @@ from pathlib import Path
 from cookiescan.analyse import analyse, load_declared, load_notice
 from cookiescan.browser import BrowserSession
 from cookiescan.config import ScanConfig
+from cookiescan.declared import DeclaredList
 from cookiescan.errors import CookiescanError, SeedUnreachableError
 from cookiescan.models import ScanResult
 from cookiescan.progress import Progress
+from cookiescan.repeat import merge
 from cookiescan.scan import Scanner
 
 
@@ -37,12 +39,16 @@ class AuditOutcome:
 
 class Audit:
     """One audit run. :meth:`run` does the job; :meth:`stop` (from a signal handler, another task)
-    ends the scan early — :meth:`run` then analyses what was seen and marks the result interrupted."""
+    ends the scan early — :meth:`run` then analyses what was seen and marks the result interrupted.
+    With ``config.repeat`` N > 1 it runs N independent scans and merges them (:mod:`cookiescan.repeat`)."""
 
     def __init__(self, config: ScanConfig, *, progress: Progress | None = None, evidence_dir: Path | None = None,
                  session: BrowserSession | None = None) -> None:
         self.config = config
-        self.scanner = Scanner(config, progress=progress, evidence_dir=evidence_dir, session=session)
+        self.progress = progress or Progress()
+        self.evidence_dir = evidence_dir
+        self.session = session
+        self.scanner = Scanner(config, progress=self.progress, evidence_dir=evidence_dir, session=session)
         self._scan: asyncio.Future[ScanResult] | None = None
         self._stopped = False
 
@@ -53,26 +59,41 @@ class Audit:
             self._scan.cancel()
 
     async def run(self) -> AuditOutcome:
-        """Scan, then analyse. Raises only for input that makes the audit pointless before any browser
-        starts (a declared-list file that cannot be read)."""
+        """Scan, then analyse (N times with ``--repeat``, merged). Raises only for input that makes the audit
+        pointless before any browser starts (a declared-list file that cannot be read)."""
+        declared_list = load_declared(self.config) if self.config.declared else None  # fail fast on a bad file
+        outcomes = [await self._once(self.scanner, declared_list)]
+        for n in range(2, self.config.repeat + 1):
+            if self._stopped or outcomes[-1].seed_error is not None:
+                break
+            self.progress.message(f"run {n} of {self.config.repeat}")
+            # an independent scan: fresh contexts, no screenshots (the first run's banners are the evidence)
+            self.scanner = Scanner(self.config, progress=self.progress, session=self.session)
+            outcomes.append(await self._once(self.scanner, declared_list))
+        if len(outcomes) == 1:
+            return outcomes[0]
+        return replace(outcomes[0], result=merge([o.result for o in outcomes]),
+                       interrupted=any(o.interrupted for o in outcomes),
+                       warnings=tuple(dict.fromkeys(w for o in outcomes for w in o.warnings)))
+
+    async def _once(self, scanner: Scanner, declared_list: DeclaredList | None) -> AuditOutcome:
         config = self.config
-        declared_list = load_declared(config) if config.declared else None  # fail fast on a bad file
         seed_error, interrupted = None, False
-        self._scan = asyncio.ensure_future(self.scanner.run())
+        self._scan = asyncio.ensure_future(scanner.run())
         if self._stopped:
             self._scan.cancel()
         try:
             await self._scan
         except SeedUnreachableError as exc:
             seed_error = exc
-            self.scanner.errors.append(exc.message)
+            scanner.errors.append(exc.message)
         except asyncio.CancelledError:
             if not self._stopped:
                 raise  # our caller cancelled us: not ours to swallow
             interrupted = True
-        raw = self.scanner.result()
+        raw = scanner.result()
         warnings: list[str] = []
-        found = self.scanner.discovery
+        found = scanner.discovery
         if config.declared_from and declared_list is None and seed_error is None:
             if found.policy_html is None:
                 warnings.append(f"could not load the cookie-policy page {config.declared_from}")

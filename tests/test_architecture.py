@@ -17,7 +17,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("config", "known", "signals", "evidence.errors"),
     ("browser", "collect", "classify", "declared", "notice", "evidence"),
     ("consent", "rules"),
-    ("scan", "analyse", "diff", "schema", "report"),
+    ("scan", "analyse", "repeat", "diff", "schema", "report"),
     ("pipeline",),
     ("batch", "demo"),
     ("cli", "__main__"),

@@ -25,7 +25,7 @@ from cookiescan.units import parse_cap
 
 # the same ranges as the options, for values read from the file or the environment
 FILE_RANGES = (("max_pages", 1, 100000), ("depth", 0, 1000), ("concurrency", 1, 64), ("page_timeout", 1, 600),
-               ("settle_max", 0, 120), ("scan_budget", 1, float("inf")))
+               ("settle_max", 0, 120), ("scan_budget", 1, float("inf")), ("repeat", 1, 20), ("min_seen", 1, 20))
 
 
 def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,6 +47,11 @@ def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--page-timeout", type=click.FloatRange(1, 600), default=None, help="Seconds per page [30]."),
         click.option("--settle-max", type=click.FloatRange(0, 120), default=None,
                      help="Longest wait for late cookies after load, seconds [8]."),
+        click.option("--repeat", type=click.IntRange(1, 20), default=None,
+                     help="Run N independent scans and merge them: each cookie, tracker and finding says "
+                          "in how many it was seen [1]."),
+        click.option("--min-seen", type=click.IntRange(1, 20), default=None, metavar="K",
+                     help="With --repeat: findings seen in fewer than K runs stay listed but do not fail the run."),
         click.option("--budget", "scan_budget", type=click.FloatRange(1, None), default=None,
                      help="Whole-scan time budget in seconds; pages after it are recorded as skipped."),
         click.option("--declared", type=click.Path(dir_okay=False), help="Declared cookie list (CSV, YAML, JSON)."),
@@ -126,6 +131,9 @@ def build_config(urls: tuple[str, ...], opts: dict[str, Any]) -> ScanConfig:
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
                 raise ConfigError(f"{key} must be a number from {low:g} to {high:g}, got {value!r}")
             kwargs[key] = value
+    if kwargs.get("min_seen") and kwargs["min_seen"] > kwargs.get("repeat", 1):
+        raise UsageError(f"--min-seen {kwargs['min_seen']} is more than the {kwargs.get('repeat', 1)} run(s) "
+                         "--repeat asks for", hint="e.g. --repeat 4 --min-seen 2")
     if kwargs["fail_on"] not in GATES:
         raise ConfigError(f"fail_on must be one of {', '.join(GATES)}, got {kwargs['fail_on']!r}")
     try:

@@ -101,7 +101,7 @@ def run_scan(config: ScanConfig, opts: dict[str, Any], outputs: Outputs | None =
         click.echo(cdiff.render_text(d, config.fail_on), nl=False, err=True)
         click.echo(cdiff.verdict(d, config.fail_on), err=True)
         return EXIT_FINDINGS if cdiff.should_fail(d, config.fail_on) else EXIT_OK
-    return EXIT_FINDINGS if fails_gate(result.findings, config.fail_on) else EXIT_OK
+    return EXIT_FINDINGS if fails_gate(result.findings, config.fail_on, config.min_seen) else EXIT_OK
 
 
 async def _run_interruptibly(run: Audit) -> AuditOutcome:

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Any
 
-from cookiescan.models import Finding, ScanResult, severity_at_least, severity_rank, verdict
+from cookiescan.models import Finding, ScanResult, below_min_seen, severity_at_least, severity_rank, verdict
 from cookiescan.report import view
 from cookiescan.report.interface import ReportOptions
 
@@ -107,7 +107,8 @@ def build(result: ScanResult, options: ReportOptions) -> ET.Element:
             case.set("time", "0")
             tests += 1
             live = [f for f in found if not f.ignored]
-            failing = [f for f in live if severity_at_least(f.severity, options.fail_on)]
+            failing = [f for f in live if severity_at_least(f.severity, options.fail_on)
+                       and not below_min_seen(f, result.config.get("min_seen"))]
             text = "\n\n".join(_evidence_text(f, options.show_values) for f in found)
             if failing:
                 worst = max(failing, key=lambda f: severity_rank(f.severity))

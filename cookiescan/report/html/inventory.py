@@ -59,6 +59,7 @@ class InventoryRow:
     attrs: str
     findings: int
     worst: str | None
+    seen_in: int | None = None  # --repeat: in how many runs (the most of its states)
 
 
 def _bar(days: float | None, cap: float, known: bool = True, over: bool | None = None) -> Bar:
@@ -153,6 +154,7 @@ def inventory(result: ScanResult, options: ReportOptions, states: list[str]) -> 
                 attrs=" · ".join(attrs),
                 findings=per_subject.get(name, 0),
                 worst=max(sevs, key=severity_rank) if sevs else None,
+                seen_in=max((c.seen_in for c in seen.values() if c.seen_in is not None), default=None),
             )
         )
     rows.sort(

@@ -19,6 +19,7 @@ from cookiescan.models import (
     ScanResult,
     active,
     ignored,
+    below_min_seen,
     severity_at_least,
     verdict,
     worst_severity,
@@ -124,7 +125,9 @@ def context(result: ScanResult, options: ReportOptions) -> dict[str, Any]:
         "script": Markup(src),
         "csp_script": Markup(script_hash(src)),
         "third_party_count": len({t.site for s in states for t in result.states[s].third_parties}),
-        "fail_count": sum(1 for f in live if severity_at_least(f.severity, options.fail_on)),
+        "fail_count": sum(1 for f in live if severity_at_least(f.severity, options.fail_on)
+                          and not below_min_seen(f, result.config.get("min_seen"))),
+        "min_seen": result.config.get("min_seen"),
     }
 
 
