@@ -404,13 +404,16 @@ def _real_findings_result(scenario: str) -> tuple[ScanResult, set[str]]:
 
     known = fx.make_known()
     notice = None
-    ga = [fx.make_request("https://www.google-analytics.com/g/collect", resource_type="ping")]
+    # Consent Mode says granted (by an update), before the choice and after reject
+    ga = [fx.make_request("https://www.google-analytics.com/g/collect?gcs=G111&gcd=11r1r1r1r5", resource_type="ping")]
     if scenario == "many":
+        kept = {"source": "api", "cmp_id": 10, "purposes_consent": [1], "purposes_li": [7], "vendor_consents": [755]}
         result = fx.make_result(
             before=fx.make_state(cookies=[fx.make_cookie("_ga", requested_days=730)],
                                  writes=[fx.make_write("_ga", days=730)], requests=ga,
                                  banner=fx.make_banner("before", reject_first=False)),
-            reject=fx.make_state("reject", cookies=[fx.make_cookie("_fbp", requested_days=90)], requests=ga),
+            reject=replace(fx.make_state("reject", cookies=[fx.make_cookie("_fbp", requested_days=90)], requests=ga),
+                           tcf=kept),
         )
         declared = fx.make_declared(fx.declared_cookie("_fbp", category="marketing", lifetime="30 jours"),
                                     fx.declared_cookie("old_tracker", lifetime="3 ans"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import date, datetime, timezone
 
 import pytest
@@ -461,11 +462,18 @@ def test_ignores_from_config_entries():
 # -- shape and order -------------------------------------------------------------------------------
 
 
+# Consent Mode granted by an update (counts on the page where the choice was clicked too)
+GRANTED_HIT = "https://www.google-analytics.com/g/collect?v=2&gcs=G111&gcd=11r1r1r1r5"
+# a TC string after reject that still grants purpose 1 and vendor 755 and claims purpose 7 under LI
+KEPT_TCF = {"source": "api", "cmp_id": 10, "purposes_consent": [1], "purposes_li": [7], "vendor_consents": [755]}
+
+
 def _busy_result(shuffle=None):
     cookies = [make_cookie("_ga", requested_days=730), make_cookie("mystery"), make_cookie("_fbp"), make_cookie("lang")]
-    requests = [*_ga_requests(3), make_request("https://connect.facebook.net/fbevents.js")]
+    requests = [*_ga_requests(3), make_request("https://connect.facebook.net/fbevents.js"),
+                make_request(GRANTED_HIT, resource_type="ping")]
     storage = [make_storage("app_state"), make_storage("_hjSessionUser_1")]
-    reject = make_state("reject", cookies=cookies[:2], requests=requests[:2])
+    reject = replace(make_state("reject", cookies=cookies[:2], requests=[*requests[:2], requests[-1]]), tcf=KEPT_TCF)
     if shuffle is not None:
         for seq in (cookies, requests, storage):
             shuffle.shuffle(seq)
