@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import click
 
+from cookiescan.cli import portfolio as _portfolio
 from cookiescan.cli import scan as _scan
 from cookiescan.cli import tools as _tools
 from cookiescan.cli.options import build_config
@@ -34,7 +35,8 @@ def main() -> None:
     """
 
 
-for _command in (_scan.scan, _scan.demo, _tools.report, _tools.diff, _tools.schema, _tools.doctor):
+for _command in (_scan.scan, _scan.demo, _tools.report, _tools.diff, _tools.schema, _tools.doctor,
+                 _portfolio.portfolio):
     main.add_command(_command)
 
 __all__ = ["build_config", "main", "run_scan"]
