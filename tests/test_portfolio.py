@@ -201,6 +201,9 @@ def test_tags_and_since_filter(filled: tuple[Store, dict[str, object]]) -> None:
     only47 = build_portfolio(store, run=W47)
     assert {r.url for r in only47.rows} == {SHOP, NEWS, BLOG, EVIL} and only47.failed == ()
     assert {r.url: r.run for r in only47.rows}[SHOP] == W47
+    shop47 = next(r for r in only47.rows if r.url == SHOP)
+    assert [t.run for t in shop47.trend] == [W46, W47]  # the trend ends at the scan the row shows
+    assert (shop47.previous_run, keys(shop47.resolved)) == (W46, {"lifetime-over-declared|accept|_hjSessionUser_3412"})
 
 
 def test_cli_writes_every_format_with_filters(filled: tuple[Store, dict[str, object]], tmp_path: Path,
