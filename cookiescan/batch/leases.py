@@ -4,13 +4,15 @@ unreachable.
 
 Lease rules the engines rely on (see :meth:`Leases.claim`): a claim takes the job lease and the domain lease
 together and counts an attempt; ``heartbeat`` extends both and answers False once the claim is no longer the
-job's current one (the worker must then stop); ``finish``/``fail``/``unreachable`` release the domain lease.
+job's current one (the worker must then stop); ``finish``/``fail``/``unreachable`` release the domain lease
+(or hold it ``domain_delay`` seconds longer: the per-domain politeness delay); ``release`` gives a job back
+without counting the attempt (the worker was asked to stop).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -106,10 +108,11 @@ class Leases(Database):
             return bool(abort.value)
         return True
 
-    def finish(self, claim: Claim, result: dict[str, Any], report_paths: Iterable[str] = ()) -> int:
+    def finish(self, claim: Claim, result: dict[str, Any], report_paths: Iterable[str] = (), *,
+               domain_delay: float = 0.0) -> int:
         """Store the scan (summary, findings, cookies, gzipped result) and mark the job done, in one
         transaction; returns the scan id. Idempotent: when the job already has a scan, nothing is
-        written and that scan's id is returned."""
+        written and that scan's id is returned. ``domain_delay``: keep the domain leased that long."""
         d = digest(result)
         paths = [str(p) for p in report_paths]
         now = self._now()
@@ -136,13 +139,14 @@ class Leases(Database):
                     values["lease_until"] = None
                 conn.execute(update(s.jobs).where(s.jobs.c.id == job.id).values(**values))
             if not other_running:
-                release_domain(conn, job.domain, job.id)
+                release_domain(conn, job.domain, job.id, _hold(now, domain_delay))
         return int(scan_id)
 
-    def fail(self, claim: Claim, error: str, retry: bool = True, backoff: float | None = None) -> str:
+    def fail(self, claim: Claim, error: str, retry: bool = True, backoff: float | None = None, *,
+             domain_delay: float = 0.0) -> str:
         """The attempt failed. ``retry`` and attempts left: requeue, due after ``backoff`` seconds
-        (default :func:`default_backoff`); otherwise the job ends ``failed``. Releases the domain lease.
-        A stale claim changes nothing. Returns the job's status afterwards."""
+        (default :func:`default_backoff`); otherwise the job ends ``failed``. Releases the domain lease
+        (after ``domain_delay`` seconds). A stale claim changes nothing. Returns the job's status afterwards."""
         now = self._now()
 
         def failed(job: Row[Any]) -> dict[str, Any]:
@@ -152,16 +156,25 @@ class Leases(Database):
             message = f"gave up after {job.attempts} attempts: {error}" if retry else error
             return dict(status=s.FAILED, finished_at=now, next_attempt_at=None, error=message)
 
-        return self._end(claim, failed)
+        return self._end(claim, failed, _hold(now, domain_delay))
 
-    def unreachable(self, claim: Claim, error: str) -> str:
+    def unreachable(self, claim: Claim, error: str, *, domain_delay: float = 0.0) -> str:
         """The site cannot be reached: the job ends ``unreachable`` (no retry) and the domain lease is
-        released. A stale claim or a second call changes nothing. Returns the job's status afterwards."""
+        released (after ``domain_delay`` seconds). A stale claim or a second call changes nothing. Returns
+        the job's status afterwards."""
         now = self._now()
         return self._end(claim, lambda job: dict(status=s.UNREACHABLE, finished_at=now, next_attempt_at=None,
-                                                 error=error))
+                                                 error=error), _hold(now, domain_delay))
 
-    def _end(self, claim: Claim, values_for: Callable[[Row[Any]], dict[str, Any]]) -> str:
+    def release(self, claim: Claim, reason: str = "interrupted") -> str:
+        """Give the job back unfinished without counting the attempt: the worker was asked to stop (Ctrl-C,
+        a shutdown), the site did nothing wrong. The job is queued again, due at once; the domain lease is
+        freed. A stale claim changes nothing. Returns the job's status afterwards."""
+        return self._end(claim, lambda job: dict(status=s.QUEUED, attempts=max(job.attempts - 1, 0), worker=None,
+                                                 next_attempt_at=None, error=reason))
+
+    def _end(self, claim: Claim, values_for: Callable[[Row[Any]], dict[str, Any]],
+             hold_until: datetime | None = None) -> str:
         with self._tx(write=True) as conn:
             job = lock_job(conn, claim.job_id)
             if job is None:
@@ -174,5 +187,10 @@ class Leases(Database):
                 conn.execute(update(s.jobs).where(s.jobs.c.id == job.id).values(lease_until=None, **values))
                 status = values["status"]
             if latest or job.status != s.RUNNING:
-                release_domain(conn, job.domain, job.id)
+                release_domain(conn, job.domain, job.id, hold_until)
         return status
+
+
+def _hold(now: datetime, delay: float) -> datetime | None:
+    """Until when a finished job keeps its domain leased (None: free it now)."""
+    return now + timedelta(seconds=delay) if delay > 0 else None

@@ -72,10 +72,11 @@ class Runs(Database):
         return Run(id=row.id, label=row.label, created_at=row.created_at, options=dict(row.options),
                    config_hash=row.config_hash)
 
-    def get_run(self, label: str) -> Run | None:
-        """The run with this label, or None."""
+    def get_run(self, label: str | int) -> Run | None:
+        """The run with this label (or this id, given an int), or None."""
+        key = s.runs.c.id if isinstance(label, int) else s.runs.c.label
         with self._tx(write=False) as conn:
-            row = conn.execute(select(s.runs).where(s.runs.c.label == label)).first()
+            row = conn.execute(select(s.runs).where(key == label)).first()
         return None if row is None else Run(id=row.id, label=row.label, created_at=row.created_at,
                                             options=dict(row.options), config_hash=row.config_hash)
 

@@ -53,11 +53,12 @@ def take_domain(conn: Connection, domain: str, job_id: int, until: datetime, now
     return holder
 
 
-def release_domain(conn: Connection, domain: str, job_id: int) -> None:
-    """Free the domain's lease if ``job_id`` holds it."""
+def release_domain(conn: Connection, domain: str, job_id: int, hold_until: datetime | None = None) -> None:
+    """Free the domain's lease if ``job_id`` holds it; with ``hold_until`` (the per-domain delay) the lease
+    stays with the job until then, so the domain's next scan waits for it."""
     dl = s.domain_leases.c
-    conn.execute(update(s.domain_leases).where(dl.domain == domain, dl.job_id == job_id)
-                 .values(job_id=None, lease_until=None))
+    values = {"job_id": None, "lease_until": None} if hold_until is None else {"lease_until": hold_until}
+    conn.execute(update(s.domain_leases).where(dl.domain == domain, dl.job_id == job_id).values(**values))
 
 
 def run_id_of(conn: Connection, run: RunRef) -> int:
