@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import click
 
+from cookiescan.cli import batch as _batch
 from cookiescan.cli import portfolio as _portfolio
 from cookiescan.cli import scan as _scan
 from cookiescan.cli import tools as _tools
@@ -36,7 +37,7 @@ def main() -> None:
 
 
 for _command in (_scan.scan, _scan.demo, _tools.report, _tools.diff, _tools.schema, _tools.doctor,
-                 _portfolio.portfolio):
+                 _portfolio.portfolio, _batch.batch, _batch.worker, _batch.db):
     main.add_command(_command)
 
 __all__ = ["build_config", "main", "run_scan"]

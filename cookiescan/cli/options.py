@@ -28,10 +28,9 @@ FILE_RANGES = (("max_pages", 1, 100000), ("depth", 0, 1000), ("concurrency", 1, 
                ("settle_max", 0, 120), ("scan_budget", 1, float("inf")), ("repeat", 1, 20), ("min_seen", 1, 20))
 
 
-def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+def site_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that shape one site's audit: ``scan`` has them, and ``batch`` applies them to every site."""
     return compose(
-        click.option("--urls-file", type=click.Path(dir_okay=False), help="File with one start URL per line."),
-        click.option("--sitemap", metavar="URL", help="Sitemap to read pages from (default: /sitemap.xml)."),
         click.option("--no-sitemap", is_flag=True, help="Do not read /sitemap.xml."),
         click.option("--consent", "consent_states", default=None, metavar="STATES", envvar="COOKIESCAN_CONSENT",
                      help="Consent states to scan, comma-separated: before,accept,reject (default: all three)."),
@@ -47,21 +46,25 @@ def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--page-timeout", type=click.FloatRange(1, 600), default=None, help="Seconds per page [30]."),
         click.option("--settle-max", type=click.FloatRange(0, 120), default=None,
                      help="Longest wait for late cookies after load, seconds [8]."),
-        click.option("--repeat", type=click.IntRange(1, 20), default=None,
-                     help="Run N independent scans and merge them: each cookie, tracker and finding says "
-                          "in how many it was seen [1]."),
-        click.option("--min-seen", type=click.IntRange(1, 20), default=None, metavar="K",
-                     help="With --repeat: findings seen in fewer than K runs stay listed but do not fail the run."),
+        click.option("--declared", type=click.Path(dir_okay=False), help="Declared cookie list (CSV, YAML, JSON)."),
+        click.option("--max-lifetime", default=None, metavar="DURATION", help="Lifetime cap [13months]."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Config file (default: ./cookiescan.yml if present)."),
+    )(fn)
+
+
+def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Every option of ``scan``: the site options, the start URLs, the budget, the notice, the outputs."""
+    return compose(
+        click.option("--urls-file", type=click.Path(dir_okay=False), help="File with one start URL per line."),
+        click.option("--sitemap", metavar="URL", help="Sitemap to read pages from (default: /sitemap.xml)."),
+        site_options,
         click.option("--budget", "scan_budget", type=click.FloatRange(1, None), default=None,
                      help="Whole-scan time budget in seconds; pages after it are recorded as skipped."),
-        click.option("--declared", type=click.Path(dir_okay=False), help="Declared cookie list (CSV, YAML, JSON)."),
         click.option("--declared-from", metavar="URL",
                      help="Read the declared list from the site's cookie-policy page."),
         click.option("--notice", metavar="URL|FILE",
                      help="A written cookie notice (web page or local .html/.txt) to hold the site to."),
-        click.option("--max-lifetime", default=None, metavar="DURATION", help="Lifetime cap [13months]."),
-        click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                     help="Config file (default: ./cookiescan.yml if present)."),
         click.option("--baseline", type=click.Path(dir_okay=False), metavar="OLD.json",
                      help="Compare with an earlier result; --fail-on then gates on new findings only."),
         output_options, gate_options, browser_options, common_options,
