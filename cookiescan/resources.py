@@ -31,6 +31,8 @@ RUNTIME_FILES: tuple[tuple[str, str], ...] = (
     ("cookiescan.report", "templates/report.html.j2"),
     ("cookiescan.report", "templates/report.css"),
     ("cookiescan.report", "templates/report.js"),
+    ("cookiescan.report", "templates/portfolio.html.j2"),
+    ("cookiescan.report", "templates/portfolio.css"),
     ("known_trackers", "cookies.json"),
     ("known_trackers", "domains.json"),
 )

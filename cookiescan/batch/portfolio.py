@@ -23,8 +23,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
 from cookiescan.batch import schema as s
 from cookiescan.batch.records import Job, Run, ScanRow, Site, StoreError
 from cookiescan.batch.store import Store
@@ -42,14 +40,8 @@ _SINCE_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(
 
 
 def list_runs(store: Store) -> list[Run]:
-    """Every run in the store, oldest first.
-
-    The store has no public listing of runs yet; this reads the table the way its own queries do (it
-    belongs in ``batch.queries.Queries`` as ``Store.runs()``)."""
-    with store._tx(write=False) as conn:
-        rows = conn.execute(select(s.runs).order_by(s.runs.c.id)).all()
-    return [Run(id=r.id, label=r.label, created_at=r.created_at, options=dict(r.options or {}),
-                config_hash=r.config_hash) for r in rows]
+    """Every run in the store, oldest first."""
+    return store.runs()
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:

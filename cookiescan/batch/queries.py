@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from cookiescan.batch import schema as s
 from cookiescan.batch.database import Database
-from cookiescan.batch.records import Progress, ScanRow, Site, StoreError
+from cookiescan.batch.records import Progress, Run, ScanRow, Site, StoreError
 from cookiescan.batch.results import undigest
 from cookiescan.batch.statements import RunRef, run_id_of, scan_query, to_scan
 
@@ -62,6 +62,13 @@ class Queries(Database):
             scans = conn.scalar(select(func.count()).select_from(s.scans).where(s.scans.c.run_id == run_id))
         return Progress(run_id=run_id, counts=counts, total=sum(counts.values()), attempts=attempts,
                         scans=int(scans or 0))
+
+    def runs(self) -> list[Run]:
+        """Every run, oldest first."""
+        with self._tx(write=False) as conn:
+            rows = conn.execute(select(s.runs).order_by(s.runs.c.id)).all()
+        return [Run(id=r.id, label=r.label, created_at=r.created_at, options=dict(r.options or {}),
+                    config_hash=r.config_hash) for r in rows]
 
     def site_by_url(self, url: str) -> Site | None:
         """The site stored under exactly this URL, or None."""

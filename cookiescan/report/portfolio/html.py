@@ -6,7 +6,6 @@ Content-Security-Policy (no network, no other script), an autoescaped template, 
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
@@ -21,13 +20,12 @@ from cookiescan.report.portfolio.records import Portfolio
 from cookiescan.resources import read_text
 
 CHART_WIDTH, CHART_HEIGHT = 132, 36
-# The portfolio's own files sit beside the report's in report/templates/ (shipped by the same package-data
-# glob). They are read here directly until cookiescan.resources.RUNTIME_FILES lists them.
+# The portfolio's own files sit beside the report's in report/templates/ (shipped by the same package-data glob).
 _OWN_FILES = ("portfolio.html.j2", "portfolio.css")
 
 
 def _own(name: str) -> str:
-    return resources.files("cookiescan.report").joinpath(f"templates/{name}").read_text(encoding="utf-8")
+    return read_text("cookiescan.report", f"templates/{name}")
 
 
 def tag_key(tag: str) -> str:
