@@ -7,13 +7,15 @@ on. Every child runs in its own session, so Ctrl-C at the terminal reaches only 
 child to stop (SIGTERM: the child gives its job back uncounted), then kills what does not stop, and leaves
 every unfinished job claimable by the next run of the label.
 
-The supervisor also keeps the browser trees of its children in view: a child that dies leaves its Chromium
-behind (Chromium runs in a session of its own), so the last seen tree is killed when the child ends.
+A child that dies leaves its Chromium behind (Chromium runs in a session of its own, so no process-group
+kill reaches it). On Linux the supervisor is a child subreaper: such orphans become its children, and it
+kills them as soon as they appear.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -22,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import FrameType
@@ -33,11 +35,12 @@ from cookiescan.batch.records import Claim, Job, Run, StoreError
 from cookiescan.batch.settings import Limits, RunSettings
 from cookiescan.batch.store import Store
 from cookiescan.batch.task import RELEASED, SiteOutcome, worker_name
-from cookiescan.batch.watchdog import descendants, kill_tree
+from cookiescan.batch.watchdog import children_of, kill_tree
 
 POLL_SECONDS = 0.25
 PENDING_REFRESH = 1.0  # re-read the queue at most this often (and whenever a child ends)
-TREE_SNAPSHOT = 2.0  # how often each child's process tree is recorded
+ORPHAN_SWEEP = 2.0  # how often orphaned browsers are looked for (and whenever a child ends)
+PR_SET_CHILD_SUBREAPER = 36
 STOP_GRACE = 30.0  # after Ctrl-C: how long children get to give their jobs back
 MAX_SILENT_DEATHS = 3  # children dying before they claim anything: something is broken, stop
 BROWSER_BYTES = 1.5 * 1024**3  # one site's browser at its peak (measured: ~1.5 GB)
@@ -70,7 +73,6 @@ class _Child:
     deadline: float
     out: IO[bytes]
     err: IO[bytes]
-    tree: dict[int, str] = field(default_factory=dict)  # pid -> start time, last seen
     killed: str | None = None  # why we killed it
     stopping_since: float | None = None
 
@@ -96,16 +98,19 @@ class LocalEngine:
         self.silent_deaths = 0
         self._pending: list[Job] = []
         self._pending_at = 0.0
-        self._tree_at = 0.0
+        self._swept_at = 0.0
 
     # -- the loop ----------------------------------------------------------------------------------
     def run(self) -> bool:
         """Supervise until every job of the run is final (True) or until stopped (False)."""
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        reaper = _subreaper(True)
         try:
             while True:
                 self._reap()
-                self._watch_trees()
+                self._enforce_deadlines()
+                if reaper:
+                    self._sweep_orphans()
                 if self.stopping:
                     self._stop_children()
                     if not self.children:
@@ -122,6 +127,9 @@ class LocalEngine:
             for child in list(self.children.values()):  # an error in the loop: leave no child behind
                 self._kill(child, "the supervisor stopped")
                 self._ended(child)
+            if reaper:
+                self._sweep_orphans(force=True)
+                _subreaper(False)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stopping += 1
@@ -162,25 +170,32 @@ class LocalEngine:
                                        out=out, err=err)
 
     # -- watching them -----------------------------------------------------------------------------
-    def _watch_trees(self) -> None:
+    def _enforce_deadlines(self) -> None:
         now = time.monotonic()
         for child in list(self.children.values()):
             if child.killed is None and now > child.deadline:
                 self._kill(child, f"killed after {self.limits.hard_limit(self.settings.site_timeout):.0f} s: "
                                   f"over the site time limit (site budget + kill grace)")
-        if now - self._tree_at < TREE_SNAPSHOT:
-            return
-        self._tree_at = now
-        for child in self.children.values():
-            if child.proc.poll() is None:
-                child.tree = {pid: _start_time(pid) for pid in descendants(child.proc.pid)}
 
     def _kill(self, child: _Child, why: str) -> None:
         if child.killed is None:
             child.killed = why
         if child.proc.poll() is None:
-            child.tree.update({pid: _start_time(pid) for pid in descendants(child.proc.pid)})
             kill_tree(child.proc.pid)
+
+    def _sweep_orphans(self, force: bool = False) -> None:
+        """Kill the processes re-parented to us (the browsers of children that died) and reap them."""
+        now = time.monotonic()
+        if not force and now - self._swept_at < ORPHAN_SWEEP:
+            return
+        self._swept_at = now
+        ours = {c.proc.pid for c in self.children.values()}
+        for pid in children_of(os.getpid()):
+            if pid in ours:
+                continue
+            kill_tree(pid)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
 
     def _stop_children(self) -> None:
         now = time.monotonic()
@@ -203,7 +218,7 @@ class LocalEngine:
             child.proc.wait(timeout=5)
         self.children.pop(child.job.id, None)
         self._pending_at = 0.0  # the queue changed: re-read it
-        self._kill_leftovers(child)
+        self._swept_at = 0.0  # its browser may be an orphan now
         outcome = _outcome(child.out)
         stderr = _tail(child.err)
         child.out.close()
@@ -240,11 +255,6 @@ class LocalEngine:
                         domain_delay=self.limits.per_domain_delay)
         self.domain_free[job.domain] = time.monotonic() + self.limits.per_domain_delay
 
-    def _kill_leftovers(self, child: _Child) -> None:
-        """Kill what is left of the child's tree (its Chromium outlives a killed child)."""
-        for pid, started in child.tree.items():
-            if started and _start_time(pid) == started:
-                kill_tree(pid)
 
 
 def _claim_of(job: Job, lease_seconds: float) -> Claim:
@@ -255,12 +265,15 @@ def _claim_of(job: Job, lease_seconds: float) -> Claim:
                  lease_seconds=lease_seconds, lease_until=job.lease_until or datetime.now(timezone.utc))
 
 
-def _start_time(pid: int) -> str:
-    """A process's start time (clock ticks since boot): with the pid, it names one process, never a reuse."""
+def _subreaper(on: bool) -> bool:
+    """Make this process the child subreaper (Linux): orphaned descendants become its children."""
+    if not sys.platform.startswith("linux"):
+        return False
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return ""
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
 
 
 def _outcome(out: IO[bytes]) -> SiteOutcome | None:

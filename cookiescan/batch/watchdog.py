@@ -44,6 +44,11 @@ def _parents() -> dict[int, int]:
     return out
 
 
+def children_of(pid: int) -> list[int]:
+    """The living (or not yet reaped) children of ``pid``."""
+    return [child for child, parent in _parents().items() if parent == pid]
+
+
 def descendants(root: int) -> list[int]:
     """Every living descendant of ``root`` (children first), not ``root`` itself."""
     children: dict[int, list[int]] = {}
