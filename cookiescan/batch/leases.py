@@ -68,7 +68,11 @@ class Leases(Database):
                 if job.status == s.QUEUED and job.next_attempt_at is not None and job.next_attempt_at > now:
                     return Refusal(job_id, "backoff", f"job {job_id} retries later", job.next_attempt_at)
                 if job.attempts >= job.max_attempts:
-                    detail = f"gave up after {job.attempts} attempts" + (f": {job.error}" if job.error else "")
+                    error = job.error
+                    if error is None and job.status == s.RUNNING:  # its last worker stopped renewing the lease
+                        error = f"attempt {job.attempts} ended without a word from its worker {job.worker} " \
+                                f"(killed or lost)"
+                    detail = f"gave up after {job.attempts} attempts" + (f": {error}" if error else "")
                     conn.execute(update(s.jobs).where(s.jobs.c.id == job_id).values(
                         status=s.FAILED, error=detail[:_ERROR_CHARS], finished_at=now, lease_until=None))
                     release_domain(conn, job.domain, job_id)
