@@ -10,6 +10,11 @@ Three engines, in this order of authority:
    shadow roots, read against a lexicon (FR EN DE ES IT NL), preferring controls inside something
    that looks like a consent banner.
 
+The engines are tried in turn until the site confirms the choice (``verify``: the consent platform's API or
+choice storage, else a new first-party cookie or storage key; the banner gone and staying away); each try is
+kept in ``BannerResult.attempts``, and ``succeeded`` means a choice made *and confirmed* (``confirmed``,
+``confirmation``). A rule of autoconsent that only hides a banner is never used to choose.
+
 Whatever engine acts, the heuristic reading of the first layer gives ``accept_on_first_layer`` /
 ``reject_on_first_layer`` (in every state, ``before`` included), and a screenshot is taken before
 any click. Site behaviour (a click that fails, a consent manager that throws, no banner at all) is
@@ -25,6 +30,8 @@ What is where (each module imports only the ones above it):
 * ``click`` — one consent step's clicks (:class:`~cookiescan.consent.click.Run`) and waiting for a
   control to go;
 * ``engines`` — config, autoconsent and heuristic (first and second layer) accept / reject;
+* ``verify`` — reading the page (``verify.js``) and judging whether the choice was recorded;
+* ``choose`` — the engines in order, each :class:`~cookiescan.consent.choose.Attempt` verified;
 * ``apply`` — :func:`apply_consent`, the step itself.
 
 Every page-side script is a ``*.js`` file of this package, read through :mod:`cookiescan.resources`.

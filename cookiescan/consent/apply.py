@@ -1,6 +1,7 @@
 """The consent step of one page visit: :func:`apply_consent` waits for a banner, records what its first layer
 offers, screenshots it, and accepts or rejects through the config selectors, autoconsent or the heuristic
-(:mod:`cookiescan.consent.engines`), in that order of authority."""
+(:mod:`cookiescan.consent.engines`), the next engine trying when the site did not record the previous one's
+choice (:mod:`cookiescan.consent.choose`, :mod:`cookiescan.consent.verify`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from cookiescan.consent.autoconsent import Autoconsent, ensure_binding
+from cookiescan.consent.autoconsent import Autoconsent, ensure_binding, hides_only
+from cookiescan.consent.choose import Attempt, choose, plan
 from cookiescan.consent.click import Run, SiteError, first_line
-from cookiescan.consent.engines import act_autoconsent, act_config, act_heuristic
 from cookiescan.consent.page import Layer, read_layer, visible_match
 from cookiescan.models import BannerResult
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from cookiescan.config import ConsentSelectors
 
 MIN_BANNER_WAIT = 2.0  # seconds a banner is waited for even on a page that looks idle
+ACTING_RULE_WAIT = 3.0  # seconds to wait for a rule that acts when the rules reporting a popup only hide it
+CONTROLS_WAIT = 3.0  # seconds to wait for the controls of a popup autoconsent reported (a frame still drawing)
 
 
 async def apply_consent(page: Page, state: str, selectors: ConsentSelectors, *,
@@ -38,8 +41,9 @@ async def apply_consent(page: Page, state: str, selectors: ConsentSelectors, *,
     popup has not opened yet), records what
     its first layer offers, screenshots the page before any click (to ``screenshot_path``), then
     accepts or rejects all — through the config selectors, autoconsent or the heuristic, in that
-    order — counting the clicks. ``before`` only detects. Site behaviour never raises: it ends up
-    in ``error`` / ``notes``."""
+    order, until the site confirms the choice — counting the clicks. ``succeeded`` means the choice was
+    made and confirmed (``confirmed``, with the evidence in ``confirmation`` and every engine tried in
+    ``attempts``). ``before`` only detects. Site behaviour never raises: it ends up in ``error`` / ``notes``."""
     from playwright.async_api import Error as PlaywrightError
 
     run = Run(page, state)
@@ -86,13 +90,20 @@ async def _apply(run: Run, driver: Autoconsent, selectors: ConsentSelectors, scr
     layer = Layer()
     config_seen = False
     heuristic_since: float | None = None
+    popup_since: float | None = None
     deadline = t0 + timeout
     while True:
         if autoconsent_ok:
             await driver.inject_new_frames()
-        if driver.popup is not None:
-            layer = await read_layer(page)
-            break
+        best = driver.best(action)
+        if best is not None:
+            # a rule that only hides the banner (Sourcepoint's top-frame companion) names the platform, but the
+            # rule that can make the choice (in the message iframe) may report a moment later
+            popup_since = popup_since or time.monotonic()
+            if not hides_only(best[1], action) or time.monotonic() - popup_since >= ACTING_RULE_WAIT \
+                    or time.monotonic() >= deadline:
+                layer = await _controls(page, read_layer)
+                break
         if any_config:
             config_seen = any([await visible_match(page, s) is not None for s in any_config])
         layer = await read_layer(page)
@@ -115,9 +126,10 @@ async def _apply(run: Run, driver: Autoconsent, selectors: ConsentSelectors, scr
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(driver.changed.wait(), min(0.5, max(0.05, deadline - now)))
 
-    by_autoconsent = driver.popup is not None
+    best = driver.best(action)
+    by_autoconsent = best is not None
     found = by_autoconsent or layer.found or config_seen
-    cmp_name = driver.popup[1] if driver.popup else (driver.detected[0] if driver.detected else None)
+    cmp_name = best[1] if best else (driver.detected[0] if driver.detected else None)
     if driver.errors:
         run.notes.extend(f"autoconsent: {e}" for e in driver.errors[:3])
     if not found:
@@ -143,45 +155,70 @@ async def _apply(run: Run, driver: Autoconsent, selectors: ConsentSelectors, scr
 
     shot_name = await _screenshot(page, screenshot_path, run.notes)
 
-    method = "config" if config_selector else ("autoconsent" if by_autoconsent else "heuristic")
-    if not config_selector and not by_autoconsent and action == "reject" and selectors.settings:
-        method = "config"  # the second layer is opened through the config's settings selector
+    engines = plan(action or "", selectors, by_autoconsent and autoconsent_ok)
+    method = engines[0] if action else ("config" if config_selector else (
+        "autoconsent" if by_autoconsent else "heuristic"))
     base = BannerResult(state=state, found=True, page_url=_url(page), screenshot=shot_name,
                         accept_on_first_layer=accept_first if layer_known else None,
                         reject_on_first_layer=reject_first if layer_known else None)
     if action is None:
         return replace(base, cmp=cmp_name or method, method=method, notes=tuple(run.notes))
 
-    error: str | None = None
-    succeeded = False
     errors_before = len(run.page_errors)
-    try:
-        if method == "config":
-            succeeded = await act_config(run, action, selectors, layer)
-        elif method == "autoconsent":
-            succeeded = await act_autoconsent(run, driver, action, layer)
-            if not succeeded:
-                fresh = await read_layer(page)
-                if fresh.found:
-                    run.notes.append("autoconsent did not finish; tried the heuristic")
-                    method = "heuristic"
-                    succeeded = await act_heuristic(run, action, fresh)
-        else:
-            succeeded = await act_heuristic(run, action, layer)
-    except SiteError as exc:
-        error = str(exc)
-    if not succeeded and error is None:
-        last = f" after clicking {run.buttons[-1]!r}" if run.buttons else ""
-        error = f"could not {action}: the banner was still shown{last}"
-    new_errors = run.page_errors[errors_before:]
-    if new_errors:
-        what = f"page error: {new_errors[0]}"
-        if succeeded:
+    attempts = await choose(run, driver, action, selectors, layer, engines)
+    return _outcome(run, replace(base, cmp=cmp_name, action=action), attempts, run.page_errors[errors_before:])
+
+
+def _outcome(run: Run, base: BannerResult, attempts: list[Attempt], page_errors: list[str]) -> BannerResult:
+    """The banner record from the attempts: the confirmed one's clicks (what a visitor needs), or, when none
+    was confirmed, every click made and what the last check found missing."""
+    action = base.action or ""
+    tried = [a for a in attempts if a.skipped is None]
+    done = next((a for a in tried if a.confirmed), None)
+    last = done or (tried[-1] if tried else None)
+    checked = next((a for a in reversed(tried) if a.verdict is not None), None)
+    method = last.engine if last else (attempts[0].engine if attempts else "heuristic")
+    if done is not None:
+        clicks, buttons, error = done.clicks, done.buttons, None
+    else:
+        clicks, buttons = sum(a.clicks for a in tried), tuple(b for a in tried for b in a.buttons)
+        error = _failure(action, tried, buttons)
+    if page_errors:
+        what = f"page error: {page_errors[0]}"
+        if done is not None:
             run.notes.append(what)
         else:
             error = f"{error} ({what})"
-    return replace(base, cmp=cmp_name or method, method=method, action=action, succeeded=succeeded,
-                   clicks=run.clicks, buttons=tuple(run.buttons), error=error, notes=tuple(run.notes))
+    shown = done or checked
+    verdict = shown.verdict if shown is not None else None
+    return replace(base, cmp=base.cmp or method, method=method, succeeded=done is not None, clicks=clicks,
+                   buttons=buttons, error=error, notes=tuple(run.notes), confirmed=done is not None,
+                   confirmation=verdict.lines if verdict else ("no engine could make the choice",),
+                   attempts=tuple(a.line() for a in attempts))
+
+
+def _failure(action: str, tried: list[Attempt], buttons: tuple[str, ...]) -> str:
+    """Why no attempt made the choice, in one line."""
+    last = tried[-1] if tried else None
+    if last is None:
+        return f"could not {action}: no engine could operate the banner"
+    if last.error and last.verdict is None:
+        return last.error
+    if last.verdict is not None and last.verdict.lines and last.verdict.lines[-1] == "banner still shown":
+        after = f" after clicking {buttons[-1]!r}" if buttons else ""
+        return f"could not {action}: the banner was still shown{after}"
+    return f"{action} not confirmed: the site did not record the choice ({len(tried)} engine(s) tried)"
+
+
+async def _controls(page: Page, reader: Callable[[Page], Awaitable[Layer]]) -> Layer:
+    """The layer of a popup autoconsent reported, waiting (bounded) for its controls: a cross-origin message
+    frame may still be drawing its buttons when the popup is reported."""
+    deadline = time.monotonic() + CONTROLS_WAIT
+    layer = await reader(page)
+    while not layer.found and time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+        layer = await reader(page)
+    return layer
 
 
 async def _screenshot(page: Page, path: Path | None, notes: list[str]) -> str | None:

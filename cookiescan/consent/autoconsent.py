@@ -3,8 +3,14 @@
 Its content script is injected into the page and its frames; the script sends ``init`` and we answer
 ``initResp`` with :func:`autoconsent_config` and the rules that can apply (:func:`rules_for`); it reports
 ``cmpDetected`` / ``popupFound``; we send ``optIn`` / ``optOut`` and wait for ``optInResult`` /
-``optOutResult`` / ``autoconsentDone``. Messages reach Python through one context binding
-(:data:`BINDING`), routed to the :class:`Autoconsent` driver listening on that page.
+``optOutResult`` / ``autoconsentDone``, then ``selfTest`` / ``selfTestResult`` where the rule has a test step.
+Messages reach Python through one context binding (:data:`BINDING`), routed to the :class:`Autoconsent` driver
+listening on that page; the clicks a rule makes are reported through the same binding (``click_recorder.js``).
+
+Several rules may report a popup for one page (Sourcepoint: a top-frame companion and the rule inside the
+message iframe). A rule whose opt-in or opt-out only hides the banner (:func:`hides_only`: autoconsent's
+cosmetic rules, or steps with no click and no API call) never makes a choice: the driver prefers the rule
+that acts (:meth:`Autoconsent.best`).
 """
 
 from __future__ import annotations
@@ -77,6 +83,39 @@ def _all_rules() -> tuple[tuple[dict[str, Any], re.Pattern[str] | None], ...]:
     return tuple(out)
 
 
+_ACTION_STEPS = ("click", "waitForThenClick")
+
+
+def _acts(steps: Any) -> bool:
+    """True when autoconsent steps click something or call the page (a required ``eval``)."""
+    if isinstance(steps, list):
+        return any(_acts(s) for s in steps)
+    if not isinstance(steps, dict):
+        return False
+    if any(k in steps for k in _ACTION_STEPS) or ("eval" in steps and not steps.get("optional")):
+        return True
+    return any(_acts(steps.get(k)) for k in ("then", "else", "any", "all") if k in steps)
+
+
+@lru_cache(maxsize=1)
+def _hiding_rules() -> dict[str, frozenset[str]]:
+    """Declarative rule name -> the actions ("accept", "reject") for which it only hides the banner."""
+    out: dict[str, frozenset[str]] = {}
+    for rule, _ in _all_rules():
+        hides = frozenset(action for action, key in (("accept", "optIn"), ("reject", "optOut"))
+                          if rule.get("cosmetic") or not _acts(rule.get(key) or []))
+        if hides:
+            out[str(rule.get("name") or "")] = hides
+    return out
+
+
+def hides_only(rule: str, action: str | None = None) -> bool:
+    """Whether autoconsent's rule ``rule`` only hides the banner for ``action`` (for both when None): such a
+    rule names the platform but never makes the choice."""
+    hides = _hiding_rules().get(rule, frozenset())
+    return bool(hides) if action is None else action in hides
+
+
 @lru_cache(maxsize=128)
 def rules_for(url: str) -> str:
     """The declarative rules that can apply to ``url`` as JSON (site-specific rules for other sites
@@ -123,8 +162,10 @@ class Autoconsent:
     detect_retries: int
     injected: dict[Any, str] = field(default_factory=dict)  # frame -> url injected at
     detected: list[str] = field(default_factory=list)
-    popup: tuple[Any, str] | None = None  # (frame, rule name)
+    popups: list[tuple[Any, str]] = field(default_factory=list)  # (frame, rule name), in the order reported
     results: list[dict[str, Any]] = field(default_factory=list)
+    tests: list[dict[str, Any]] = field(default_factory=list)  # selfTestResult messages
+    clicks: list[str] = field(default_factory=list)  # labels of the controls clicked in the page, in order
     done: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
     lifecycle: dict[Any, str] = field(default_factory=dict)
@@ -150,10 +191,15 @@ class Autoconsent:
             if name and name not in self.detected:
                 self.detected.append(name)
         elif kind == "popupFound":
-            if self.popup is None:
-                self.popup = (frame, str(message.get("cmp") or ""))
+            popup = (frame, str(message.get("cmp") or ""))
+            if popup not in self.popups:
+                self.popups.append(popup)
         elif kind in ("optInResult", "optOutResult"):
             self.results.append(message)
+        elif kind == "selfTestResult":
+            self.tests.append(message)
+        elif kind == "cookiescanClick":
+            self.clicks.append(str(message.get("text") or "")[:100])
         elif kind == "autoconsentDone":
             self.done = message
         elif kind == "autoconsentError":
@@ -196,27 +242,57 @@ class Autoconsent:
                 log.debug("autoconsent not injected into %s: %s", url, exc)
 
     @property
+    def popup(self) -> tuple[Any, str] | None:
+        """The popup to act on: the first reported by a rule that does more than hide the banner, else the
+        first reported."""
+        return self.best()
+
+    def best(self, action: str | None = None) -> tuple[Any, str] | None:
+        """The first popup whose rule acts for ``action`` (any action when None), else the first popup."""
+        for popup in self.popups:
+            if not hides_only(popup[1], action):
+                return popup
+        return self.popups[0] if self.popups else None
+
+    @property
     def gave_up(self) -> bool:
         """The main frame's autoconsent finished looking and found nothing."""
         main = self.page.main_frame
         return self.lifecycle.get(main) == "nothingDetected"
 
-    async def act(self, action: str, timeout: float) -> dict[str, Any] | None:
-        """Send optIn/optOut to the frame that showed the popup; the result message, or None."""
-        assert self.popup is not None
-        frame = self.popup[0]
+    async def act(self, action: str, timeout: float, popup: tuple[Any, str]) -> dict[str, Any] | None:
+        """Send optIn/optOut to the frame of ``popup``; the result message, or None (no answer within ``timeout``
+        s, or the frame went away — a message iframe the choice removes may not get to answer)."""
+        frame = popup[0]
         wanted = "optInResult" if action == "accept" else "optOutResult"
         self.results.clear()
         await asyncio.wait_for(frame.evaluate(SEND_JS, {"type": "optIn" if action == "accept" else "optOut"}),
                                EVAL_TIMEOUT)
+        return await self._answer(frame, wanted, self.results, timeout)
+
+    async def self_test(self, popup: tuple[Any, str], timeout: float) -> bool | None:
+        """Run the rule's own test step in the frame of ``popup``: True / False, None when it did not answer."""
+        frame = popup[0]
+        self.tests.clear()
+        try:
+            await asyncio.wait_for(frame.evaluate(SEND_JS, {"type": "selfTest"}), EVAL_TIMEOUT)
+        except Exception:
+            return None
+        answer = await self._answer(frame, "selfTestResult", self.tests, timeout)
+        return None if answer is None else bool(answer.get("result"))
+
+    async def _answer(self, frame: Any, wanted: str, box: list[dict[str, Any]],
+                      timeout: float) -> dict[str, Any] | None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for r in self.results:
+            for r in box:
                 if r.get("type") == wanted:
                     return r
+            if frame.is_detached():
+                return None
             self.changed.clear()
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), max(0.05, deadline - time.monotonic()))
+                await asyncio.wait_for(self.changed.wait(), min(0.25, max(0.05, deadline - time.monotonic())))
         return None
 
     async def until(self, cond: Callable[[], bool]) -> None:

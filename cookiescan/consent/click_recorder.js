@@ -1,9 +1,9 @@
-() => {
-  // Record the label of every control that receives a click, whoever clicks it (autoconsent calls
-  // element.click(); the capture listener on document sees it before the page's own handlers).
-  // recorded_clicks.js reads them back.
+(binding) => {
+  // Report the label of every control that receives a click, whoever clicks it (autoconsent calls
+  // element.click(); the capture listener on document sees it before the page's own handlers), through the
+  // context's binding at once: a rule's click in a frame that the click itself removes is still counted.
   if (window.__cookiescanClicks) return true;
-  window.__cookiescanClicks = [];
+  window.__cookiescanClicks = true;
   document.addEventListener('click', (e) => {
     const path = e.composedPath ? e.composedPath() : [e.target];
     const CONTROL = 'button, a, [role=button], [role=switch], [role=checkbox], input, label';
@@ -14,7 +14,7 @@
       const lab = el.labels && el.labels[0];
       if ((!t || el.matches('input')) && lab) t = lab.innerText.replace(/\s+/g, ' ').trim();
     }
-    window.__cookiescanClicks.push(t.slice(0, 100));
+    try { window[binding]({type: 'cookiescanClick', text: t.slice(0, 100)}); } catch (err) { /* frame going away */ }
   }, true);
   return true;
 }

@@ -1,11 +1,13 @@
-"""The three ways to accept or reject once a banner is shown, each True when the banner went away:
+"""The three ways to accept or reject once a banner is shown, each saying whether it believes it made the
+choice (:mod:`cookiescan.consent.verify` then checks that the site recorded it):
 
 * :func:`act_config` — the scan config's selectors (``consent.accept/reject/settings``);
-* :func:`act_autoconsent` — autoconsent's rule for the consent manager it recognised, its clicks recorded
-  in the page (``click_recorder.js``);
+* :func:`act_autoconsent` — autoconsent's rule for the consent manager it recognised, its clicks reported
+  by the page (``click_recorder.js``), and the rule's own test step where it has one;
 * :func:`act_heuristic` — the lexicon's reading of the first layer and, when the choice is not there, the
   second layer behind the settings control (:func:`second_layer`: the all-button, or for reject every
-  optional toggle unticked, then save).
+  optional toggle unticked, then save). "Allow selection" / "Save" is never an accept while an accept-all
+  control is on the layer.
 """
 
 from __future__ import annotations
@@ -13,68 +15,59 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from cookiescan.consent.autoconsent import BINDING
 from cookiescan.consent.click import SETTLE_TIMEOUT, Run, SiteError, first_line, wait_gone
 from cookiescan.consent.page import EVAL_TIMEOUT, Layer, element_handle, read_layer, visible_match
 from cookiescan.resources import read_text
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
-
     from cookiescan.config import ConsentSelectors
     from cookiescan.consent.autoconsent import Autoconsent
 
 ACTION_TIMEOUT = 10.0  # seconds autoconsent may take to opt in / out
+SELF_TEST_TIMEOUT = 3.0  # seconds its test step may take
+ACCEPT_WAIT = 1.5  # seconds a second layer may take to show its accept-all control next to a save control
 
 CLICK_RECORDER_JS = read_text("cookiescan.consent", "click_recorder.js")
-RECORDED_CLICKS_JS = read_text("cookiescan.consent", "recorded_clicks.js")
 
 
-async def act_autoconsent(run: Run, driver: Autoconsent, action: str, layer: Layer) -> bool:
-    """Let autoconsent opt in or out; the clicks its rule made are counted from the page's click log."""
-    frames = list(driver.injected)
-    for frame in frames:
+async def act_autoconsent(run: Run, driver: Autoconsent, action: str, layer: Layer,
+                          popup: tuple[Any, str]) -> tuple[bool, bool | None, bool]:
+    """Let autoconsent's rule for ``popup`` opt in or out; the clicks it made are counted as the page reports
+    them. Returns (the rule says it made the choice, its test step's result — None when it has none, the
+    choice went through the consent manager's JavaScript API rather than clicks)."""
+    for frame in list(driver.injected):
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(frame.evaluate(CLICK_RECORDER_JS), EVAL_TIMEOUT)
+            await asyncio.wait_for(frame.evaluate(CLICK_RECORDER_JS, BINDING), EVAL_TIMEOUT)
+    mark = len(driver.clicks)
     try:
-        result = await driver.act(action, ACTION_TIMEOUT)
+        result = await driver.act(action, ACTION_TIMEOUT, popup)
     except Exception as exc:
         raise SiteError(f"autoconsent could not {action}: {first_line(exc)}") from None
-    if result is None:
+    clicked = driver.clicks[mark:]
+    run.clicks += len(clicked)
+    run.buttons += [t for t in clicked if t]
+    gone = result is None and popup[0].is_detached()
+    if result is None and not gone:
         run.notes.append(f"autoconsent gave no {action} result within {ACTION_TIMEOUT:g} s")
-    if result is not None and result.get("result"):
-        # wait for autoconsentDone (sent right after a final result) and for the banner to go
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(driver.until(lambda: driver.done is not None), 2.0)
-        await _settle_banner(run.page, layer)
-    clicked: list[str] = []
-    for frame in frames:
-        with contextlib.suppress(Exception):
-            clicked += await asyncio.wait_for(frame.evaluate(RECORDED_CLICKS_JS), EVAL_TIMEOUT)
-    run.clicks = len(clicked)
-    run.buttons = [t for t in clicked if t]
-    ok = bool(result and result.get("result"))
-    if ok and run.clicks == 0:
+    # a rule whose click removed its own frame (a message iframe) cannot answer: its clicks speak for it
+    ok = bool(result and result.get("result")) or (gone and bool(clicked))
+    api = ok and not clicked
+    if api:
         # the consent manager's own API was used (e.g. klaro): count what a visitor has to click
         first = layer.of(action)
-        run.clicks = 1 if first else 2
+        run.clicks += 1 if first else 2
         run.notes.append("autoconsent applied the choice through the consent manager's JavaScript API; "
-                         f"clicks = {run.clicks}, the controls a visitor needs"
+                         f"clicks = {1 if first else 2}, the controls a visitor needs"
                          + ("" if first else " (settings, then the choice on the second layer)"))
     if not ok and result is not None:
         run.notes.append(f"autoconsent rule {result.get('cmp')!r} reported failure")
-    return ok
-
-
-async def _settle_banner(page: Page, before: Layer, timeout: float = SETTLE_TIMEOUT) -> None:
-    """Wait (bounded) until the accept/reject controls seen before have gone."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        now = await read_layer(page)
-        if not now.found:
-            return
-        await asyncio.sleep(0.2)
+    test = None
+    if ok and result is not None and result.get("scheduleSelfTest"):
+        test = await driver.self_test(popup, SELF_TEST_TIMEOUT)
+    return ok, test, api
 
 
 async def act_heuristic(run: Run, action: str, layer: Layer) -> bool:
@@ -93,11 +86,14 @@ async def act_heuristic(run: Run, action: str, layer: Layer) -> bool:
 async def second_layer(run: Run, action: str, seen: set[str]) -> bool:
     """On the second layer: the all-button for the action; for reject, failing that, untick every
     optional toggle and save."""
-    deadline = time.monotonic() + SETTLE_TIMEOUT
+    start = time.monotonic()
     layer = Layer()
-    while time.monotonic() < deadline:
+    while time.monotonic() < start + SETTLE_TIMEOUT:
         layer = await read_layer(run.page)
-        if layer.of(action) or layer.of("save"):
+        if layer.of(action):
+            break
+        # a save control ("Allow selection") may show before the layer's accept-all: wait a little for it
+        if layer.of("save") and (action == "reject" or time.monotonic() >= start + ACCEPT_WAIT):
             break
         await asyncio.sleep(0.2)
     target = layer.first(action)
