@@ -1,10 +1,12 @@
 """What every rule reads: :class:`RuleContext` (the classified result, the declared list, the notice, the
-options, known_trackers) and :class:`RuleOptions` (how the rules judge)."""
+options, known_trackers) and :class:`RuleOptions` (how the rules judge); and which states the rules may judge
+(:func:`judged`: not the states that do not apply) and which they judge without proof that the choice was made
+(:func:`unconfirmed_states`, :func:`mark_unconfirmed`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
     from cookiescan.known import KnownTrackers
     from cookiescan.notice import Notice
 
-__all__ = ["RuleContext", "RuleFn", "RuleOptions"]
+__all__ = ["RuleContext", "RuleFn", "RuleOptions", "judged", "mark_unconfirmed", "unconfirmed_states"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,43 @@ def parse_time(text: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+def judged(result: ScanResult) -> ScanResult:
+    """The result the rules read: without the states that do not apply (accept and reject on a site with no
+    consent banner — there was nothing to choose; their observations stay in the result, unjudged)."""
+    if all(st.applicable for st in result.states.values()):
+        return result
+    return replace(result, states={s: st for s, st in result.states.items() if st.applicable})
+
+
+def unconfirmed_states(result: ScanResult) -> frozenset[str]:
+    """The states whose choice the site did not confirm recording (``banner.confirmed`` False)."""
+    return frozenset(s for s, st in result.states.items() if st.banner is not None and st.banner.confirmed is False)
+
+
+def _finding_states(f: Finding) -> list[str]:
+    states = f.evidence.get("states")
+    if isinstance(states, list) and states and all(isinstance(s, str) for s in states):
+        return states
+    state = f.evidence.get("state")
+    return [state] if isinstance(state, str) else [f.scenario]
+
+
+#: Rules whose subject is the site failing to record or remember the choice: an unconfirmed state is their
+#: evidence, so their findings are never marked unconfirmed.
+CHOICE_RULES = frozenset({"refusal-not-remembered"})
+
+
+def mark_unconfirmed(findings: Iterable[Finding], unconfirmed: frozenset[str]) -> list[Finding]:
+    """``unconfirmed`` set on the findings that come only from states in ``unconfirmed`` (what was seen there
+    is real, but not proof of what the site does after that choice), except :data:`CHOICE_RULES`'."""
+    out = []
+    for f in findings:
+        if unconfirmed and f.rule not in CHOICE_RULES and all(s in unconfirmed for s in _finding_states(f)):
+            f = replace(f, unconfirmed=True)
+        out.append(f)
+    return out
+
+
 class RuleContext:
     """What every rule function gets: the classified result, the declared list, the options, and
     (optionally) known_trackers to show its view when the declared category differs, and the written
@@ -67,6 +106,8 @@ class RuleContext:
         self.options = options
         self.known = known
         self.notice = notice
+        #: states whose choice the site did not confirm: rules that conclude from an absence skip them
+        self.unconfirmed = unconfirmed_states(result)
         self._writes: dict[str, dict[tuple[str, str], list[CookieWrite]]] = {}
         self._page_start: dict[str, dict[str, str]] = {}
 

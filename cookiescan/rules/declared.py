@@ -50,8 +50,9 @@ def _observed_names(ctx: RuleContext) -> list[tuple[str, str | None]]:
 
 
 def declared_not_found(ctx: RuleContext) -> list[Finding]:
-    """Declared entries no observed cookie or storage key matches (patterns included)."""
-    if ctx.declared is None:
+    """Declared entries no observed cookie or storage key matches (patterns included). Not judged when the
+    accept state's choice is unconfirmed: what only an acceptance sets may never have had the chance to appear."""
+    if ctx.declared is None or "accept" in ctx.unconfirmed:
         return []
     observed = _observed_names(ctx)
     matched = {ctx.declared.match(n, d) for n, d in observed} - {None}

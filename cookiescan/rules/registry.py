@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cookiescan.models import Finding, ScanResult, Severity, severity_rank
 from cookiescan.rules.banner import no_consent_banner, no_reject_first_layer
 from cookiescan.rules.consent import post_reject_cookie, post_reject_tracker, pre_consent_cookie, pre_consent_tracker
-from cookiescan.rules.context import RuleContext, RuleFn, RuleOptions
+from cookiescan.rules.context import RuleContext, RuleFn, RuleOptions, judged, mark_unconfirmed
 from cookiescan.rules.declared import declared_not_found, undeclared_cookie
 from cookiescan.rules.lifetime import declared_lifetime_over_cap, lifetime_over_cap, lifetime_over_declared
 from cookiescan.rules.notice import (
@@ -285,9 +285,13 @@ def evaluate(
     cookies whose declared category differs from what known_trackers says (the notice's vendor rules use
     the shipped known_trackers when it is not given). The order is deterministic: severity (high first),
     rule, subject, scenario.
+
+    States that do not apply (``StateResult.applicable`` False: no banner, nothing to choose) are not judged;
+    findings that come only from states whose choice is unconfirmed get ``unconfirmed`` set.
     """
     if options.max_lifetime_months < 1:
         raise ValueError(f"max_lifetime_months must be at least 1, got {options.max_lifetime_months}")
-    ctx = RuleContext(result, declared, options, known, notice)
+    ctx = RuleContext(judged(result), declared, options, known, notice)
     findings = [f for info in _REGISTRY if notice is not None or not info.needs_notice for f in info.check(ctx)]
+    findings = mark_unconfirmed(findings, ctx.unconfirmed)
     return tuple(sorted(_apply_ignores(findings, options), key=_sort_key))

@@ -20,6 +20,7 @@ from cookiescan.config import ScanConfig, compile_patterns
 from cookiescan.models import SCHEMA_VERSION, BrowserEvidence, ScanResult, ToolInfo
 from cookiescan.party import PartyResolver, host_of, site_of
 from cookiescan.progress import Progress
+from cookiescan.scan.choices import decide
 from cookiescan.scan.discover import Discovery, discover, first_line
 from cookiescan.scan.frontier import Frontier, PageTask
 from cookiescan.scan.keeper import BrowserKeeper
@@ -127,7 +128,8 @@ class Scanner:
             if info else None,
             started_at=self.started_at, finished_at=utcnow(), seeds=tuple(cfg.urls),
             site=self.first_party[0] if self.first_party else "", first_party=self.first_party,
-            states={s: run.result(cfg.show_values) for s, run in self.runs.items()},
+            # whether accept/reject apply and were made is known only once every state has run
+            states=decide({s: run.result(cfg.show_values) for s, run in self.runs.items()}),
             skipped=tuple(skipped), errors=tuple(self.errors), config=cfg.public_dict(), config_hash=cfg.hash(),
             title=cfg.title, description=cfg.description, interrupted=self.interrupted,
         )

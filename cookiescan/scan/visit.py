@@ -103,7 +103,8 @@ class Visitor:
             run.banner = await self.consent(page, rec, state)
         settle_ms, settled = await settle(page, ctx, rec, quiet=cfg.settle_quiet, bound=cfg.settle_max)
         banner_again = False
-        if not consent and state in ("accept", "reject") and run.banner is not None and run.banner.succeeded:
+        made = run.banner is not None and run.banner.found and run.banner.clicks > 0  # confirmed or not
+        if not consent and state in ("accept", "reject") and made:
             # a banner that comes back on the next pages means the choice was not remembered
             with contextlib.suppress(Exception):
                 banner_again = (await asyncio.wait_for(read_layer(page), 5)).found
