@@ -109,6 +109,23 @@ def _signals_lines(result: ScanResult, states: list[str]) -> list[str]:
     return [*out, ""]
 
 
+def _choice_lines(result: ScanResult, states: list[str]) -> list[str]:
+    """What the states whose choice was not made stand for: not applicable, or not confirmed."""
+    out = []
+    na = [s for s in states if not result.states[s].applicable]
+    if na:
+        out.append(f"*{esc(', '.join(view.STATE_SHORT.get(s, s) for s in na))}: not applicable — no consent "
+                   "banner was found in any state, so there was nothing to accept or reject; only the before state "
+                   "is judged.*")
+    for s in states:
+        b = result.states[s].banner
+        if result.states[s].applicable and b is not None and b.confirmed is False:
+            why = f": {esc(b.confirmation[0], 200)}" if b.confirmation else ""
+            out.append(f"*{esc(view.STATE_SHORT.get(s, s))}: choice not confirmed{why}. Its findings are marked "
+                       "(unconfirmed).*")
+    return [*out, ""] if out else []
+
+
 def lines_for(result: ScanResult, options: ReportOptions) -> list[str]:
     """The summary as a list of Markdown lines (before the size cap)."""
     title = view.report_title(result, options.title)
@@ -163,16 +180,21 @@ def lines_for(result: ScanResult, options: ReportOptions) -> list[str]:
         ]
         for s in states:
             b = result.states[s].banner
+            if not result.states[s].applicable:
+                out.append(f"| {esc(view.state_label(s))} | not applicable: no consent banner | | | | | |")
+                continue
             if b is None:
                 out.append(f"| {esc(view.state_label(s))} | not checked | | | | | |")
                 continue
-            action = esc(b.action or "—") + ("" if not b.action else (" ✓" if b.succeeded else " ✗ failed"))
+            action = esc(b.action or "—") + ("" if not b.action else (
+                " ✓" if b.succeeded else " ✗ choice not confirmed" if b.confirmed is False else " ✗ failed"))
             out.append(
                 f"| {esc(view.state_label(s))} | {'found' if b.found else '**not found**'} | "
                 f"{esc(b.cmp or '—')} | {action} | {b.clicks} | {_yes_no(b.reject_on_first_layer)} | "
                 f"{esc(b.error or '')} |"
             )
         out.append("")
+        out += _choice_lines(result, states)
 
     out += _notice_lines(result)
     out += _signals_lines(result, states)
@@ -196,7 +218,8 @@ def lines_for(result: ScanResult, options: ReportOptions) -> list[str]:
         for f in live[:MAX_FINDINGS]:
             out.append(
                 f"| {SEVERITY_MARK.get(f.severity, esc(f.severity))} | {esc(view.rule_info(f.rule).title)}"
-                f" (`{_code(f.rule)}`) | {esc(view.STATE_SHORT.get(f.scenario, f.scenario))} | "
+                f" (`{_code(f.rule)}`) | {esc(view.STATE_SHORT.get(f.scenario, f.scenario))}"
+                f"{' (unconfirmed)' if f.unconfirmed else ''} | "
                 f"{esc(f.subject, 80)} | {esc(f.message)} |"
             )
         if len(live) > MAX_FINDINGS:

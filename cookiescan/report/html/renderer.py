@@ -82,9 +82,12 @@ def context(result: ScanResult, options: ReportOptions) -> dict[str, Any]:
     groups = rule_groups(live, states, options.show_values)
     banners = []
     for s in states:
-        b = result.states[s].banner
+        st = result.states[s]
+        b = st.banner
         shot = load_screenshot(b.screenshot, options.base_dir) if b else Screenshot(None, "")
-        banners.append({"state": s, "b": b, "shot": shot})
+        # a state with nothing to choose (no banner anywhere) says so instead of "failed"
+        banners.append({"state": s, "b": b, "shot": shot, "na": None if st.applicable else (
+            st.not_applicable or "no consent banner")})
     by_state = {s: result.states[s].banner for s in states}
     acc, rej = by_state.get("accept"), by_state.get("reject")
     inv = inventory(result, options, states)
