@@ -12,6 +12,8 @@ Example::
     trackers.cookie("_ga_ABC123")          # CookieInfo(name='_ga_', vendor='Google Analytics', ...)
     trackers.domain("stats.g.doubleclick.net").entity   # 'Google Ads'
     trackers.vendor_named("facebook").name              # 'Meta'
+    trackers.role("uc_settings").role                   # 'consent-platform'
+    trackers.owns("Google Analytics", "www.googletagmanager.com")   # True: the same company (Google)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "CookieInfo",
     "DomainInfo",
     "KnownTrackers",
+    "NameRole",
     "Vendor",
     "load",
     "vendor_key",
@@ -71,6 +74,7 @@ class CookieInfo:
         lifetime_days: typical retention in days (a session cookie is 0), ``None`` if unknown.
         pattern: the entry matched as a prefix (e.g. ``_ga_`` for ``_ga_ABC123``).
         source: ``"open-cookie-database"`` or ``"overrides"`` (the project's corrections).
+        domains: the vendor's domains the database names for this cookie (bare, e.g. ``"instagram.com"``).
     """
 
     name: str
@@ -79,6 +83,25 @@ class CookieInfo:
     lifetime_days: float | None
     pattern: bool
     source: str
+    domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NameRole:
+    """A cookie or storage-key name whose role the project knows, whatever vendor upstream files it under.
+
+    Attributes:
+        name: the exact name, or its prefix when ``pattern`` is true.
+        pattern: the entry matches as a prefix (``_sp_v1_`` for ``_sp_v1_consent``).
+        role: ``"framework"`` (a web framework's own session/CSRF cookie: ``sessionid``, ``PHPSESSID``) or
+            ``"consent-platform"`` (where a consent platform stores the visitor's choice: ``uc_settings``).
+        owner: the framework (``"Django"``) or consent platform (``"Usercentrics"``).
+    """
+
+    name: str
+    pattern: bool
+    role: str
+    owner: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +224,7 @@ class KnownTrackers:
                     lifetime_days=c["lifetime_days"],
                     pattern=c["pattern"],
                     source=c["source"],
+                    domains=tuple(_bare(d) for d in c.get("domains", ())),
                 ),
                 tuple(_bare(d) for d in c.get("domains", ())),
                 bool(c.get("third_party_only", False)),
@@ -212,6 +236,18 @@ class KnownTrackers:
             for entries in by_key.values():
                 entries.sort(key=lambda en: en.info.source != "overrides")  # stable: overrides first
         self._max_prefix = max((len(p) for p in self._prefix), default=0)
+
+        self._by_name: dict[str, Vendor] = {v.name: v for v in self._vendors}
+        self._companies = {v.company for v in self._vendors if v.company}
+        self._role_exact: dict[str, NameRole] = {}
+        self._role_prefix: list[NameRole] = []
+        for r in cookies_doc.get("roles", ()):
+            role = NameRole(name=r["name"], pattern=bool(r["pattern"]), role=r["role"], owner=r["owner"])
+            if role.pattern:
+                self._role_prefix.append(role)
+            else:
+                self._role_exact.setdefault(role.name, role)
+        self._role_prefix.sort(key=lambda r: -len(r.name))  # the longest prefix wins
 
     def cookie(self, name: str, domain: str | None = None) -> CookieInfo | None:
         """Find a cookie (or storage key) by name.
@@ -272,6 +308,36 @@ class KnownTrackers:
             if found is not None:
                 return found
         return None
+
+    def role(self, name: str) -> NameRole | None:
+        """The project's role for a cookie or storage-key name (exact, case-sensitive as cookie names are;
+        then the longest prefix): a framework's session/CSRF cookie or a consent platform's choice."""
+        found = self._role_exact.get(name)
+        if found is not None:
+            return found
+        return next((r for r in self._role_prefix if name.startswith(r.name)), None)
+
+    def owns(self, vendor: str, host: str, domains: Iterable[str] = ()) -> bool:
+        """Whether ``host`` (a host, URL or cookie domain) belongs to ``vendor``: it is under one of
+        ``domains`` (the cookie entry's own), under one of the vendor's domains, or its tracker entity is
+        the vendor or a sibling of the same company (gtag on googletagmanager.com writes Google Analytics'
+        ``_ga``). A vendor name that is only a company (``"Google"``) owns every entity of that company."""
+        name = _host_of(host)
+        if not name or not vendor:
+            return False
+        suffixes = set(_suffixes(name))
+        if suffixes.intersection(_bare(d) for d in domains):
+            return True
+        v = self._by_name.get(vendor) or self.vendor_named(vendor)
+        if v is not None and suffixes.intersection(_bare(d) for d in v.domains):
+            return True
+        owner = self.domain(name)
+        if owner is None:
+            return False
+        if owner.entity == vendor or (v is not None and owner.entity == v.name):
+            return True
+        company = v.company if v is not None else (vendor if vendor in self._companies else None)
+        return company is not None and owner.company == company
 
     def vendors(self) -> tuple[Vendor, ...]:
         """All known vendors, sorted by name, for matching the vendors a written notice names."""

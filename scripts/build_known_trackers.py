@@ -4,8 +4,9 @@
 Inputs: the Open Cookie Database CSV (Apache-2.0), third-party-web's entities.json (MIT), each with the
 SOURCE.txt beside it that names its version, and the project's known_trackers/overrides.yaml. Only facts
 are kept (names, prefix flag, platform, category, retention in days, domains, entity, company); upstream
-prose (descriptions, privacy-portal links, homepages) is dropped. The output is deterministic: same
-inputs, same bytes.
+prose (descriptions, privacy-portal links, homepages) is dropped. cookies.json also carries the project's
+``roles`` (framework session/CSRF cookies, consent platforms' storage of the choice) from overrides.yaml.
+The output is deterministic: same inputs, same bytes.
 
 Usage (from the repository root, with the project's virtualenv):
 
@@ -297,11 +298,47 @@ def build_cookies(
     )
 
 
+# ------------------------------------------------------------------------------------------- roles
+
+
+def build_roles(overrides: dict[str, Any], vendor_names: dict[str, str]) -> list[dict[str, Any]]:
+    """The names whose role the project knows whatever vendor upstream files them under: a web framework's
+    own session/CSRF cookies (``frameworks``) and a consent platform's storage of the visitor's choice
+    (``consent_platforms``). Exact names and prefixes; the sources stay in overrides.yaml."""
+    roles: list[dict[str, Any]] = []
+    for f in overrides.get("frameworks") or []:
+        where = f"overrides.yaml frameworks {f.get('framework')!r}"
+        if not f.get("framework") or not f.get("source"):
+            raise BuildError(f"{where}: every framework needs a name and a source")
+        for name, pattern in [(n, False) for n in as_list(f.get("names"))] + [(n, True) for n in
+                                                                            as_list(f.get("prefixes"))]:
+            roles.append({"name": str(name), "pattern": pattern, "role": "framework", "owner": str(f["framework"])})
+    for c in overrides.get("consent_platforms") or []:
+        where = f"overrides.yaml consent_platforms {c.get('platform')!r}"
+        if not c.get("platform") or not c.get("source"):
+            raise BuildError(f"{where}: every consent platform needs a name and a source")
+        owner = vendor_names.get(known.vendor_key(str(c["platform"])), str(c["platform"]))
+        for name, pattern in [(n, False) for n in as_list(c.get("names"))] + [(n, True) for n in
+                                                                            as_list(c.get("prefixes"))]:
+            roles.append({"name": str(name), "pattern": pattern, "role": "consent-platform", "owner": owner})
+    seen: dict[tuple[str, bool], str] = {}
+    for r in roles:
+        if r["pattern"] and loose_prefix(r["name"]):
+            raise BuildError(f"overrides.yaml: prefix {r['name']!r} is too short to be safe")
+        key = (r["name"], r["pattern"])
+        if seen.setdefault(key, r["role"] + ":" + r["owner"]) != r["role"] + ":" + r["owner"]:
+            raise BuildError(f"overrides.yaml: {r['name']!r} is listed for both {seen[key]} and {r['owner']}")
+    unique = {(r["name"], r["pattern"]): r for r in roles}
+    return sorted(unique.values(), key=lambda r: (r["name"], r["pattern"]))
+
+
 # ------------------------------------------------------------------------------------------- output
 
 
-def render(list_key: str, items: Sequence[dict[str, Any]], sources: dict[str, str]) -> str:
-    """JSON with sorted keys and one entry per line, so upstream updates make readable diffs."""
+def render(list_key: str, items: Sequence[dict[str, Any]], sources: dict[str, str],
+           extra: dict[str, Sequence[dict[str, Any]]] | None = None) -> str:
+    """JSON with sorted keys and one entry per line, so upstream updates make readable diffs; ``extra``
+    lists are written the same way after the main one."""
 
     def line(obj: Any) -> str:
         return json.dumps(obj, sort_keys=True, ensure_ascii=False)
@@ -310,8 +347,12 @@ def render(list_key: str, items: Sequence[dict[str, Any]], sources: dict[str, st
         # empty lists and unknown companies are left out; the loader reads them as empty / None
         return {k: v for k, v in item.items() if (v is not None and v != []) or k == "lifetime_days"}
 
-    body = ",\n".join(line(compact(i)) for i in items)
-    return f'{{\n"{list_key}": [\n{body}\n],\n"format": {FORMAT},\n"sources": {line(sources)}\n}}\n'
+    def block(key: str, rows: Sequence[dict[str, Any]]) -> str:
+        body = ",\n".join(line(compact(i)) for i in rows)
+        return f'"{key}": [\n{body}\n],\n'
+
+    more = "".join(block(k, v) for k, v in sorted((extra or {}).items()))
+    return f'{{\n{block(list_key, items)}"format": {FORMAT},\n{more}"sources": {line(sources)}\n}}\n'
 
 
 def build(
@@ -327,7 +368,8 @@ def build(
     log = [] if log is None else log
     overrides_bytes = overrides_yaml.read_bytes()
     overrides = yaml.safe_load(overrides_bytes) or {}
-    unknown_keys = set(overrides) - {"necessary_platforms", "platforms", "cookies", "entities"}
+    unknown_keys = set(overrides) - {"necessary_platforms", "platforms", "cookies", "entities", "frameworks",
+                                     "consent_platforms"}
     if unknown_keys:
         raise BuildError(f"{overrides_yaml}: unknown keys {sorted(unknown_keys)}")
     overrides_version = "sha256:" + hashlib.sha256(overrides_bytes).hexdigest()[:16]
@@ -342,7 +384,8 @@ def build(
 
     return {
         "cookies.json": render(
-            "cookies", cookies, {OCD: source_version(ocd_csv, ocd_version), OVERRIDES: overrides_version}
+            "cookies", cookies, {OCD: source_version(ocd_csv, ocd_version), OVERRIDES: overrides_version},
+            extra={"roles": build_roles(overrides, vendor_names)},
         ),
         "domains.json": render(
             "entities", entities, {TPW: source_version(tpw_json, tpw_version), OVERRIDES: overrides_version}
