@@ -21,10 +21,12 @@ KNOWN = make_known()
 
 
 def test_known_cookie_gets_vendor_and_category():
+    """Issue 14: written by the site's own response, the known name gives the category, not the vendor
+    (tests/test_attribution.py covers the vendor's own script and domain)."""
     out = classify(make_result(before=make_state(cookies=[make_cookie("_ga_ABC123")])), KNOWN)
     c = out.states["before"].cookies[0]
     assert (c.vendor, c.category, c.category_source, c.declared) == (
-        "Google Analytics",
+        None,
         "analytics",
         "known_trackers",
         False,
@@ -56,11 +58,12 @@ def test_declared_category_wins_and_known_view_stays_computable():
     declared = make_declared(declared_cookie("_ga", category="necessary", provider="Google"))
     out = classify(make_result(before=make_state(cookies=[make_cookie("_ga")])), KNOWN, declared)
     c = out.states["before"].cookies[0]
-    assert (c.category, c.category_source, c.declared, c.vendor) == (
+    assert (c.category, c.category_source, c.declared, c.vendor, c.vendor_basis) == (
         "necessary",
         "declared",
         True,
-        "Google Analytics",
+        "Google",  # issue 14: the site's own script wrote it; the declared provider names the vendor
+        "declared",
     )
     assert known_category(c, KNOWN) == "analytics"
 
@@ -124,7 +127,7 @@ def test_storage_by_key_then_by_third_party_origin():
     out = classify(make_result(before=make_state(storage=items)), KNOWN)
     got = [(s.key, s.vendor, s.category, s.category_source) for s in out.states["before"].storage]
     assert got == [
-        ("_hjSessionUser_123", "Hotjar", "analytics", "known_trackers"),
+        ("_hjSessionUser_123", None, "analytics", "known_trackers"),  # issue 14: the site's own origin
         ("some_key", "Hotjar", "analytics", "known_trackers"),
         ("my_app_state", None, "unknown", "unknown"),
     ]

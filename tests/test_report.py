@@ -418,7 +418,9 @@ def _real_findings_result(scenario: str) -> tuple[ScanResult, set[str]]:
         declared = fx.make_declared(fx.declared_cookie("_fbp", category="marketing", lifetime="30 jours"),
                                     fx.declared_cookie("old_tracker", lifetime="3 ans"))
     elif scenario == "notice":
-        fbp = fx.make_cookie("_fbp", requested_days=90)
+        # written by Meta's own script: a vendor a regulator can sign (issue 14), unnamed in the notice
+        fbp = fx.make_cookie("_fbp", requested_days=90, via="document.cookie",
+                             set_by="https://connect.facebook.net/en_US/fbevents.js")
         result = fx.make_result(
             before=fx.make_state(cookies=[fx.make_cookie("_ga", requested_days=730), fbp]),
             reject=fx.make_state("reject", cookies=[fbp], banner=fx.make_banner("reject")),

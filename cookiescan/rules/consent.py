@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cookiescan.classify import is_tracker
-from cookiescan.models import Finding, StorageItem
+from cookiescan.classify import attribution_evidence, is_tracker, request_paths
+from cookiescan.models import Finding, StateResult, StorageItem
 from cookiescan.rules.context import RuleContext
 from cookiescan.rules.evidence import (
     cookie_evidence,
@@ -39,6 +39,8 @@ def _consent_cookie_findings(ctx: RuleContext, rule: str, state: str, when: str)
         _, c = pick(items)
         deletion_only = all(ctx.deletion_only(state, x) for _, x in items)
         ev["deletion_only"] = deletion_only
+        ev["vendor_basis"] = c.vendor_basis
+        ev.update(attribution_evidence(c, ctx.known))  # a name known for a vendor, written by someone else
         unknown = is_unknown(c.category)
         severity = "medium" if unknown else "high"
         msg = f"Cookie {name} ({what(c.category, 'cookie')}) is set {when}."
@@ -62,6 +64,7 @@ def _consent_cookie_findings(ctx: RuleContext, rule: str, state: str, when: str)
             storage.setdefault((s.key, s.site), []).append(s)
     for (key, _site), sitems in storage.items():
         ev = storage_evidence(ctx, state, sitems)
+        ev.update(attribution_evidence(sorted(sitems, key=lambda x: (x.kind, x.origin))[0], ctx.known))
         cat = ev["category"]
         noun = f"{ev['kind']} key"
         if is_unknown(cat):
@@ -126,6 +129,7 @@ def _tracker_findings(ctx: RuleContext, rule: str, state: str, when: str) -> lis
             "categories": {tp.category},
         }  # fmt: skip
     out = []
+    tag_paths = _tag_paths(st)
     for site, g in groups.items():
         cats = sorted(g["categories"], key=lambda c: (c != "marketing", c))
         vendors = sorted(g["vendors"])
@@ -148,8 +152,45 @@ def _tracker_findings(ctx: RuleContext, rule: str, state: str, when: str) -> lis
         if said is not None:  # cookieless Google pings: what Consent Mode told Google
             ev["consent_mode"] = said
         msg = f"The {cats[0]} tracker {who} is contacted {when} ({n} request{'s' if n != 1 else ''})."
+        loaded = _loaded_through(st, site, tag_paths)
+        ev.update(loaded)
+        if "fix" in loaded:  # the fix is in the tag manager, not in the page
+            msg = f"{msg[:-1]}, loaded through {loaded['loading_chain']}: {loaded['fix']}."
         out.append(Finding(rule, "high", state, site, msg, ev))
     return out
+
+
+def _tag_paths(st: StateResult) -> dict[str, tuple[dict[str, None], dict[str, None], set[tuple[bool, str]]]]:
+    """Per third-party site, from its tracker requests' initiators: the GTM containers, the tags (gtag ids)
+    and the loading chains (GTM chains sorted first) that led to them."""
+    out: dict[str, tuple[dict[str, None], dict[str, None], set[tuple[bool, str]]]] = {}
+    for page in st.pages:
+        for r, path in zip(page.requests, request_paths(page), strict=True):
+            if r.party == "first" or not is_tracker(r.category) or not path.chain:
+                continue
+            managers, tags, chains = out.setdefault(r.site, ({}, {}, set()))
+            managers.update(dict.fromkeys(path.tag_managers))
+            tags.update(dict.fromkeys(path.tags))
+            chains.add((not path.tag_managers, path.chain))
+    return out
+
+
+def _loaded_through(st: StateResult, site: str, tag_paths: dict[str, Any]) -> dict[str, Any]:
+    """Evidence of how a tracker was loaded: the Google Tag Manager containers, the tags, one loading chain
+    and, when a container loaded it, the fix ("remove tag G-… from GTM-… or gate it on consent"). The state's
+    third-party summary speaks when the page requests were not kept."""
+    if site in tag_paths:
+        managers, tags, chains = tag_paths[site]
+    else:
+        tp = next((t for t in st.third_parties if t.site == site and t.loading_chain), None)
+        if tp is None or tp.loading_chain is None:
+            return {}
+        managers, tags, chains = dict.fromkeys(tp.tag_managers), {}, {(not tp.tag_managers, tp.loading_chain)}
+    ev: dict[str, Any] = {"tag_managers": sorted(managers), "tags": sorted(tags), "loading_chain": min(chains)[1]}
+    if managers:
+        tag = f"tag {', '.join(sorted(tags))}" if tags else f"the tag that contacts {site}"
+        ev["fix"] = f"remove {tag} from {', '.join(sorted(managers))} or gate it on consent"
+    return ev
 
 
 def pre_consent_tracker(ctx: RuleContext) -> list[Finding]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from cookiescan.classify import request_paths
 from cookiescan.models import (
     BannerResult,
     Cookie,
@@ -135,20 +136,30 @@ class StateRun:
         )
 
     def _third_parties(self, cookies: list[Cookie]) -> tuple[ThirdParty, ...]:
+        """Third-party registrable domains contacted in the state, each with the Google Tag Manager
+        containers that loaded it and one loading chain (a GTM one first; the smallest text, so parallel
+        tabs finishing in another order give the same answer)."""
         agg: dict[str, dict[str, Any]] = {}
         for v in self.visits:
-            for r in v.requests:
+            paths = request_paths(v)
+            for r, path in zip(v.requests, paths, strict=True):
                 if r.party != "third":
                     continue
-                a = agg.setdefault(r.site, {"hosts": [], "n": 0, "first": v.url, "types": []})
+                a = agg.setdefault(r.site, {"hosts": [], "n": 0, "first": v.url, "types": [], "gtm": {},
+                                            "chains": set()})
                 a["n"] += 1
                 if r.host not in a["hosts"]:
                     a["hosts"].append(r.host)
                 if r.resource_type not in a["types"]:
                     a["types"].append(r.resource_type)
+                a["gtm"].update(dict.fromkeys(path.tag_managers))
+                if path.chain:
+                    a["chains"].add((not path.tag_managers, path.chain))
         cookie_sites = {c.site for c in cookies if c.party == "third"}
         return tuple(
             ThirdParty(site=s, hosts=tuple(a["hosts"]), requests=a["n"], first_seen_page=a["first"],
-                       resource_types=tuple(a["types"]), sets_cookies=s in cookie_sites)
+                       resource_types=tuple(a["types"]), sets_cookies=s in cookie_sites,
+                       tag_managers=tuple(sorted(a["gtm"])),
+                       loading_chain=min(a["chains"])[1] if a["chains"] else None)
             for s, a in sorted(agg.items())
         )
