@@ -43,7 +43,9 @@ def test_fr_notice_vendors_promises_refusal_categories(fr: Notice) -> None:
     """Guards the French reading: processors named in prose, the URL and 'annexe X' ignored, nav/script gone."""
     assert fr.language == "fr"
     assert fr.vendor_names == ("Google Analytics", "Hotjar", "New Relic")
-    assert [(p.days, p.scope) for p in fr.lifetimes] == [(395.72, "cookies"), (761.0, "data"), (182.64, "consent")]
+    # issue 14: "les données statistiques collectées grâce à ces cookies" is data collected via cookies
+    assert [(p.days, p.scope) for p in fr.lifetimes] == [(395.72, "cookies"), (761.0, "cookie-data"),
+                                                         (182.64, "consent")]
     assert fr.lifetimes[0].text == "plus de 13 mois"
     assert "ne sont pas conservés plus de 13 mois" in fr.lifetimes[0].evidence.sentence
     assert fr.cookie_promise() == fr.lifetimes[0]
@@ -154,3 +156,45 @@ def test_to_dict_is_json(fr: Notice) -> None:
     assert d["vendors"][0]["vendor"] == "Google Analytics"
     assert d["categories"][0]["category"] == "functional"
     assert d["cookie_promise_days"] == 395.72
+
+
+# -- promises about the data collected via cookies (issue 14) -------------------------------------
+
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Personal data collected via cookies are never stored longer than necessary to achieve the purpose of "
+         "the cookie, and in no case longer than 13 months.", [(395.72, "cookie-data")]),
+        ("Les informations déposées par ces cookies ne sont jamais conservées plus de 13 mois.",
+         [(395.72, "cookie-data")]),
+        ("Les données de nos clients sont conservées 3 ans.", [(1095.75, "data")]),
+        ("Les cookies expirent après 13 mois, et les données sont gardées 25 mois.",
+         [(395.72, "cookies"), (761.0, "data")]),
+        ("Nous utilisons des cookies de mesure d'audience. Les données ainsi collectées sont conservées 13 mois "
+         "au plus.", [(395.72, "cookie-data")]),
+    ],
+)  # fmt: skip
+def test_data_collected_via_cookies_is_its_own_scope(text: str, expected: list[tuple[float, str]],
+                                                     trackers: known.KnownTrackers) -> None:
+    """Guards the new scope: data retention whose subject is data collected via cookies judges cookies (low);
+    any other data retention does not."""
+    assert [(p.days, p.scope) for p in read_notice(text, "t", trackers).lifetimes] == expected
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the real notices (../shared/seeds) are not available")
+def test_real_french_company_notices(trackers: known.KnownTrackers) -> None:
+    """The seeds: one promises that data collected via cookies is kept at most 13 months (and that Meta's
+    cookie lasts two years: that one cookie, not a ceiling); the other keeps customer data three years,
+    which says nothing about cookies."""
+    ami = load_notice(SEEDS / "003_589a2c19098dba52.txt", trackers)
+    assert [(p.days, p.scope) for p in ami.lifetimes] == [(730.5, "specific"), (395.72, "cookie-data")]
+    assert ami.data_promise() is not None and ami.data_promise().text == "longer than 13 months"  # type: ignore[union-attr]
+    assert ami.cookie_promise() is None and ami.refusal_cookie is not None
+    assert ami.to_dict()["data_promise_days"] == 395.72
+    ama = load_notice(SEEDS / "000_a14ec14d0109e27f.txt", trackers)
+    assert [(p.days, p.scope) for p in ama.lifetimes] == [(1095.75, "data")]
+    assert ama.data_promise() is None and ama.cookie_promise() is None

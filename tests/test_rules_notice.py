@@ -261,3 +261,50 @@ def test_vendor_rules_default_to_the_shipped_known_trackers(fr: Notice) -> None:
     """Guards evaluate(notice=…) without known=: the vendor rules still read vendors from known_trackers."""
     found = {(f.rule, f.subject) for f in evaluate(scan(), None, RuleOptions(), notice=fr)}
     assert {("undeclared-vendor", "Meta"), ("notice-vendor-unused", "New Relic")} <= found
+
+
+# -- promises about the data collected via cookies (issue 14) --------------------------------------------
+
+
+DATA_PROMISE = ("Personal data collected via cookies are never stored longer than necessary to achieve the purpose "
+                "of the cookie, and in no case longer than 13 months.")
+
+
+def test_data_retention_promise_is_broken_by_a_long_lived_cookie(trackers: known.KnownTrackers) -> None:
+    """A cookie keeping its identifier on the device longer than the data may be kept: low, with the scope."""
+    n = read_notice(DATA_PROMISE, "t", trackers)
+    short = cookie("short", "shop.test", days=390)
+    result = replace(scan(), states={"accept": StateResult(state="accept", cookies=(GA, short))})
+    [f] = notice_findings(result, n, trackers)
+    assert (f.rule, f.severity, f.subject) == ("notice-lifetime-broken", "low", "_ga")
+    assert f.evidence["promise_scope"] == "cookie-data" and f.evidence["promised_days"] == 395.72
+    assert "data collected via cookies" in f.message
+
+
+def test_cookie_lifetime_promise_is_medium_and_judged_first(trackers: known.KnownTrackers) -> None:
+    """With both promises, a cookie breaking the cookie-lifetime one is medium (once); one breaking only the
+    shorter data promise is low."""
+    n = read_notice("Nos cookies sont conservés 13 mois au maximum. Les informations déposées par ces cookies ne "
+                    "sont jamais conservées plus de 6 mois.", "t", trackers)  # fmt: skip
+    mid = cookie("mid", "shop.test", days=200)
+    result = replace(scan(), states={"accept": StateResult(state="accept", cookies=(GA, mid))})
+    got = sorted((f.subject, f.severity, f.evidence["promise_scope"]) for f in notice_findings(result, n, trackers))
+    assert got == [("_ga", "medium", "cookies"), ("mid", "low", "cookie-data")]
+
+
+def test_other_data_retention_judges_no_cookie(trackers: known.KnownTrackers) -> None:
+    n = read_notice("Customer data is kept for 3 months after the end of the contract.", "t", trackers)
+    result = replace(scan(), states={"accept": StateResult(state="accept", cookies=(GA,))})
+    assert notice_findings(result, n, trackers) == ()
+
+
+def test_a_provider_named_by_the_declared_list_is_not_a_seen_vendor(trackers: known.KnownTrackers) -> None:
+    """Regression (issue 14, the demo): the shop's own script writes _ga and its declared list says
+    "Google"; the notice names Google Analytics. "Google" was not *seen*: no undeclared-vendor."""
+    n = read_notice("Nous utilisons Google Analytics pour la mesure d'audience.", "t", trackers)
+    own_ga = replace(GA, vendor="Google", vendor_basis="declared")
+    result = replace(scan(), states={"accept": StateResult(state="accept", cookies=(own_ga,))})
+    assert [f.subject for f in notice_findings(result, n, trackers) if f.rule == "undeclared-vendor"] == []
+    seen_ga = replace(GA, vendor="Meta", vendor_basis="script")  # evidence of a vendor still counts
+    result = replace(scan(), states={"accept": StateResult(state="accept", cookies=(seen_ga,))})
+    assert [f.subject for f in notice_findings(result, n, trackers) if f.rule == "undeclared-vendor"] == ["Meta"]

@@ -41,7 +41,10 @@ Heuristics worth knowing (the report should say them in plain words):
   when a clause has none): "Les données … 25 mois" is data retention, not a cookie lifetime; "le cookie
   de refus … 6 mois" is the refusal choice. A cookie promise whose clause names a vendor or a cookie
   ("le cookie _gid … 24 heures") gets scope ``"specific"``: it is about that cookie, not a ceiling for
-  all. Only scope ``"cookies"`` promises judge the site's cookies.
+  all. A data promise whose subject is data collected via cookies ("Personal data collected via cookies
+  are never stored longer than 13 months", "les informations déposées par ces cookies…") gets scope
+  ``"cookie-data"``: a cookie keeping its identifier on the device longer breaks it too. Only
+  ``"cookies"`` (medium) and ``"cookie-data"`` (low) promises judge the site's cookies.
 * **Refusal cookie**: "cookie de refus", "refusal cookie", "a cookie recording your refusal", "we store
   your choice", "votre choix est conservé"…
 * **Categories** are counted in sentences about cookies or in headings: mesure d'audience /

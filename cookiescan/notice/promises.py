@@ -1,6 +1,6 @@
 """What a notice promises: durations with a limiting or period cue, each with its scope (every cookie, one
-named cookie, collected data, the consent or the refusal choice), and the sentence promising that a
-refusal (or choice) cookie is stored."""
+named cookie, data collected via cookies, other collected data, the consent or the refusal choice), and the
+sentence promising that a refusal (or choice) cookie is stored."""
 
 from __future__ import annotations
 
@@ -50,6 +50,12 @@ _SCOPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("data", re.compile(r"\b(?:donnees|data|informations?|renseignements|journaux|logs?|daten)\b")),
     ("cookies", re.compile(r"\b(?:cookies?|traceurs?|trackers?|temoins?|duree\s+de\s+vie|lifetime|expir\w*)\b")),
 )  # fmt: skip
+# A data promise whose subject is data collected through cookies ("Personal data collected via cookies…",
+# "les informations déposées par ces cookies…") limits what the cookies keep too: scope "cookie-data".
+# "Les données ainsi collectées…" after a sentence about cookies refers back to them.
+_COOKIE_WORDS = re.compile(r"\b(?:cookies?|traceurs?|trackers?|temoins?)\b")
+_REFERS_BACK = re.compile(r"\b(?:ainsi|par\s+ce\s+biais|par\s+leur\s+(?:biais|intermediaire)|thus|thereby|this\s+way"
+                          r"|through\s+them|by\s+them)\b")
 _CLAUSE = re.compile(r";|,|\s(?:et|and|mais|but|while|whereas|tandis\s+que|alors\s+que|und|aber)\s")
 _COOKIE_NAME = re.compile(r"(?<![\w])_[A-Za-z0-9_]+|\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b")
 
@@ -70,12 +76,21 @@ def _clauses(folded: str, end: int) -> list[tuple[int, int]]:
 
 
 def _scope_of(folded: str, start: int, previous: str | None) -> tuple[str | None, int]:
-    """The scope of a duration at ``start`` and where its clause chain begins."""
+    """The scope of a duration at ``start`` and where its clause chain begins. Data retention whose
+    subject (from the clause chain's start to the duration) is data collected via cookies is
+    ``"cookie-data"``; any other data stays ``"data"``."""
     for a, b in _clauses(folded, start):
         scope = _scope_in(folded[a:b])
         if scope:
+            via_cookies = _COOKIE_WORDS.search(folded, a, start) or (
+                previous and _REFERS_BACK.search(folded, a, start) and _COOKIE_WORDS.search(previous))
+            if scope == "data" and via_cookies:
+                scope = "cookie-data"
             return scope, a
-    return (_scope_in(previous) if previous else None), 0
+    scope = _scope_in(previous) if previous else None
+    if scope == "data" and previous and _COOKIE_WORDS.search(previous):
+        scope = "cookie-data"
+    return scope, 0
 
 
 def _cue(folded: str, start: int, end: int) -> tuple[int, bool] | None:

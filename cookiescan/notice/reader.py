@@ -89,7 +89,9 @@ def read_notice(text_or_html: str, source: str, known: KnownTrackers | None = No
         notes.insert(0, NO_VENDORS)
     lifetimes = read_lifetimes(sentences, spans)
     if sentences and not any(p.scope == "cookies" for p in lifetimes):
-        notes.append("no lifetime promise that applies to every cookie")
+        notes.append("no lifetime promise that applies to every cookie"
+                     + ("; cookies are held to the promise about data collected via cookies"
+                        if any(p.scope == "cookie-data" for p in lifetimes) else ""))
     return Notice(
         source=source,
         language=language_of(" ".join(sentences)),

@@ -50,9 +50,11 @@ class LifetimePromise:
     Attributes:
         days: the duration in days (a month is 30.44 days).
         text: the promise as written, e.g. ``"ne sont pas conservés plus de 13 mois"``.
-        scope: what it limits: ``"cookies"`` (every cookie: the only scope that judges cookies),
-            ``"specific"`` (one named cookie or vendor), ``"data"`` (retention of collected data),
-            ``"consent"`` (the visitor's choice), ``"refusal"`` (the refusal choice).
+        scope: what it limits: ``"cookies"`` (every cookie's lifetime), ``"cookie-data"`` (retention of the
+            data collected via cookies: a cookie keeping its identifier longer on the device breaks it too),
+            ``"specific"`` (one named cookie or vendor), ``"data"`` (retention of other collected data),
+            ``"consent"`` (the visitor's choice), ``"refusal"`` (the refusal choice). Only ``"cookies"``
+            and ``"cookie-data"`` judge cookies.
         evidence: the sentence.
     """
 
@@ -92,7 +94,15 @@ class Notice:
 
     def cookie_promise(self) -> LifetimePromise | None:
         """The shortest promise that limits every cookie, the one ``notice-lifetime-broken`` judges by."""
-        promises = [p for p in self.lifetimes if p.scope == "cookies" and p.days > 0]
+        return self._shortest("cookies")
+
+    def data_promise(self) -> LifetimePromise | None:
+        """The shortest promise about data collected via cookies: ``notice-lifetime-broken`` (low) holds
+        the cookies to it when they do not break a cookie-lifetime promise."""
+        return self._shortest("cookie-data")
+
+    def _shortest(self, scope: str) -> LifetimePromise | None:
+        promises = [p for p in self.lifetimes if p.scope == scope and p.days > 0]
         return min(promises, key=lambda p: (p.days, p.evidence.position)) if promises else None
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,4 +111,6 @@ class Notice:
         d["categories"] = [{"category": c, "evidence": to_dict(e)} for c, e in self.categories]
         cp = self.cookie_promise()
         d["cookie_promise_days"] = None if cp is None else round(cp.days, 3)
+        dp = self.data_promise()
+        d["data_promise_days"] = None if dp is None else round(dp.days, 3)
         return d

@@ -3,10 +3,13 @@ promises. They run only when :func:`cookiescan.rules.evaluate` is given a notice
 
 * ``undeclared-vendor`` — a tracking vendor seen in any state is not named. A vendor counts as a tracker
   when it set a non-necessary cookie or storage key, or was contacted as an analytics/marketing third
-  party: CDNs and fonts are not asked for. A company the notice names covers every vendor it owns.
+  party: CDNs and fonts are not asked for. A company the notice names covers every vendor it owns. Only
+  vendors attributed on evidence count as seen (the cookie's domain or writer, the storage origin, the
+  request's host), never a provider the site's own declared list names.
 * ``notice-vendor-unused`` — a named vendor (or company) is never seen.
 * ``notice-lifetime-broken`` — a cookie outlives the shortest promise that limits every cookie, beyond
-  max(5 %, 2 days).
+  max(5 %, 2 days) (medium); else it keeps its identifier on the device longer than the notice promises to
+  keep the data collected via cookies (low). The evidence names the promise's scope.
 * ``notice-lifetime-over-cap`` — the notice itself allows a cookie more than the cap (in days, the longest
   N calendar months can be).
 * ``refusal-not-remembered`` — the notice promises a refusal cookie; the reject state shows none, or the
@@ -21,8 +24,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cookiescan.classify import known_vendor
 from cookiescan.known import load as load_known_trackers
-from cookiescan.models import Finding
+from cookiescan.models import Cookie, Finding
 from cookiescan.rules.context import RuleContext
 from cookiescan.rules.evidence import (
     all_cookies,
@@ -37,7 +41,7 @@ from cookiescan.units import max_month_span_days
 
 if TYPE_CHECKING:
     from cookiescan.known import KnownTrackers, Vendor
-    from cookiescan.notice import Evidence, Notice, VendorMention
+    from cookiescan.notice import Evidence, LifetimePromise, Notice, VendorMention
 
 __all__ = [
     "notice_lifetime_broken",
@@ -114,13 +118,14 @@ def _observed(ctx: RuleContext, known: KnownTrackers) -> dict[str, _Seen]:
 
     for state, st in ctx.states():
         for c in st.cookies:
-            add(c.vendor, state, domain=bare(c.domain), cookie=c.name, page=c.first_seen_page,
-                tracker=c.category != "necessary", category=c.category)  # fmt: skip
+            # a provider the site's own list names is its word, not something seen (issue 14)
+            add(c.vendor if c.vendor_basis != "declared" else None, state, domain=bare(c.domain), cookie=c.name,
+                page=c.first_seen_page, tracker=c.category != "necessary", category=c.category)  # fmt: skip
         # The last of a key's duplicates wins here (evidence.storage_items keeps the first): as before the split.
         storage = {(s.kind, s.key, s.origin): s for s in (*st.storage, *(x for p in st.pages for x in p.storage))}
         for s in storage.values():
-            add(s.vendor, state, cookie=s.key, page=s.first_seen_page, tracker=s.category != "necessary",
-                category=s.category)  # fmt: skip
+            add(known_vendor(s, known), state, cookie=s.key, page=s.first_seen_page,
+                tracker=s.category != "necessary", category=s.category)  # fmt: skip
         for tp in st.third_parties:
             add(tp.vendor, state, domain=tp.site, page=tp.first_seen_page,
                 tracker=tp.category in ("analytics", "marketing"), category=tp.category)  # fmt: skip
@@ -229,44 +234,64 @@ def notice_vendor_unused(ctx: RuleContext) -> list[Finding]:
 
 
 def notice_lifetime_broken(ctx: RuleContext) -> list[Finding]:
-    """Cookies outliving the notice's cookie-wide promise, beyond a slack of max(5 %, 2 days)."""
+    """Cookies outliving what the notice promises, beyond a slack of max(5 %, 2 days): the cookie-lifetime
+    promise (medium), else the promise about data collected via cookies (low: the identifier a cookie keeps
+    on the device is such data). One finding per cookie, for the first promise it breaks."""
     notice = ctx.notice
-    promise = notice.cookie_promise() if notice is not None else None
-    if notice is None or promise is None:
+    if notice is None:
         return []
-    allowed = promise.days + max(0.05 * promise.days, 2.0)
+    promises = [(p, severity) for p, severity in ((notice.cookie_promise(), "medium"), (notice.data_promise(), "low"))
+                if p is not None]  # fmt: skip
     out = []
     for (name, _site), items in sorted(group_cookies(all_cookies(ctx)).items()):
-        hits = [(s, c, life, src) for s, c in items for life, src in [effective_lifetime(c)]
-                if life is not None and life > allowed]  # fmt: skip
-        if not hits:
-            continue
-        _, c, life, src = max(hits, key=lambda h: h[2])
-        ev = {
-            "name": name,
-            "domain": c.domain,
-            "party": c.party,
-            "vendor": c.vendor,
-            "category": c.category,
-            "states": ordered_states(s for s, _ in items),
-            "pages": sample({p for _, x in items for p in (*x.pages, x.first_seen_page) if p}),
-            "requested_lifetime_days": rounded(c.requested_lifetime_days),
-            "stored_lifetime_days": rounded(c.stored_lifetime_days),
-            "requested_raw": c.requested_raw,
-            "lifetime_source": src,
-            "judged_lifetime_days": rounded(life),
-            "promised_days": rounded(promise.days),
-            "promise_text": promise.text,
-            "allowed_days": rounded(allowed),
-            **_notice_ev(notice, promise.evidence),
-        }
-        how = "asks to live" if src == "requested" else "is stored for"
+        for promise, severity in promises:
+            broken = _broken(ctx, notice, name, items, promise, severity)
+            if broken is not None:
+                out.append(broken)
+                break
+    return out
+
+
+def _broken(ctx: RuleContext, notice: Notice, name: str, items: list[tuple[str, Cookie]], promise: LifetimePromise,
+            severity: str) -> Finding | None:
+    """The finding when one of a cookie's variants outlives ``promise`` beyond the slack, else None."""
+    allowed = promise.days + max(0.05 * promise.days, 2.0)
+    hits = [(s, c, life, src) for s, c in items for life, src in [effective_lifetime(c)]
+            if life is not None and life > allowed]  # fmt: skip
+    if not hits:
+        return None
+    _, c, life, src = max(hits, key=lambda h: h[2])
+    ev = {
+        "name": name,
+        "domain": c.domain,
+        "party": c.party,
+        "vendor": c.vendor,
+        "category": c.category,
+        "states": ordered_states(s for s, _ in items),
+        "pages": sample({p for _, x in items for p in (*x.pages, x.first_seen_page) if p}),
+        "requested_lifetime_days": rounded(c.requested_lifetime_days),
+        "stored_lifetime_days": rounded(c.stored_lifetime_days),
+        "requested_raw": c.requested_raw,
+        "lifetime_source": src,
+        "judged_lifetime_days": rounded(life),
+        "promised_days": rounded(promise.days),
+        "promise_text": promise.text,
+        "promise_scope": promise.scope,
+        "allowed_days": rounded(allowed),
+        **_notice_ev(notice, promise.evidence),
+    }
+    how = "asks to live" if src == "requested" else "is stored for"
+    if promise.scope == "cookie-data":
+        msg = (
+            f"Cookie {name} {how} {life:g} days, keeping its identifier on the device longer than the notice "
+            f"promises to keep the data collected via cookies: \u201c{promise.text}\u201d ({promise.days:g} days)."
+        )
+    else:
         msg = (
             f"Cookie {name} {how} {life:g} days but the notice promises \u201c{promise.text}\u201d "
             f"({promise.days:g} days)."
         )
-        out.append(Finding("notice-lifetime-broken", "medium", "all", name, msg, ev))
-    return out
+    return Finding("notice-lifetime-broken", severity, "all", name, msg, ev)
 
 
 def notice_lifetime_over_cap(ctx: RuleContext) -> list[Finding]:
