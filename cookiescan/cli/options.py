@@ -59,6 +59,11 @@ def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--urls-file", type=click.Path(dir_okay=False), help="File with one start URL per line."),
         click.option("--sitemap", metavar="URL", help="Sitemap to read pages from (default: /sitemap.xml)."),
         site_options,
+        click.option("--repeat", type=click.IntRange(1, 20), default=None,
+                     help="Run N independent scans and merge them: each cookie, tracker and finding says "
+                          "in how many it was seen [1]."),
+        click.option("--min-seen", type=click.IntRange(1, 20), default=None, metavar="K",
+                     help="With --repeat: findings seen in fewer than K runs stay listed but do not fail the run."),
         click.option("--budget", "scan_budget", type=click.FloatRange(1, None), default=None,
                      help="Whole-scan time budget in seconds; pages after it are recorded as skipped."),
         click.option("--declared-from", metavar="URL",

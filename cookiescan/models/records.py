@@ -12,51 +12,13 @@ caps it at 400 days).
 
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from fnmatch import fnmatchcase
-from typing import Any, Literal, TypeVar, Union, get_args
+from typing import Any
+
+from cookiescan.models.serial import from_dict, to_dict
 
 SCHEMA_VERSION = "1.0"
-
-# -- the vocabulary: one spelling and one order for each concept --------------------------------------
-
-#: A consent state: a fresh browser context each, in this order.
-State = Literal["before", "accept", "reject"]
-STATES: tuple[State, ...] = get_args(State)
-#: How bad a finding is, lowest first; a gate (``--fail-on``) may also be "never".
-Severity = Literal["low", "medium", "high"]
-SEVERITIES: tuple[Severity, ...] = get_args(Severity)
-Gate = Literal["low", "medium", "high", "never"]
-GATES: tuple[Gate, ...] = get_args(Gate)
-#: Whose registrable domain something belongs to, from the scanned site's point of view.
-Party = Literal["first", "third"]
-#: What a cookie, storage key or tracker is for (RULES.md "Categories"), most exempt first.
-Category = Literal["necessary", "functional", "analytics", "marketing", "unknown"]
-CATEGORIES: tuple[Category, ...] = get_args(Category)
 REDACTED = None  # a redacted value is stored as None, with its length kept
-
-
-def severity_rank(severity: str) -> int:
-    """Sort key: low 0, medium 1, high 2; -1 for anything else."""
-    return SEVERITIES.index(severity) if severity in SEVERITIES else -1  # type: ignore[arg-type]
-
-
-def severity_at_least(severity: str, gate: str) -> bool:
-    """True when ``severity`` (low|medium|high) is at or above ``gate`` (low|medium|high|never).
-
-    >>> severity_at_least("high", "medium"), severity_at_least("low", "never")
-    (True, False)
-    """
-    if severity not in SEVERITIES:
-        raise ValueError(f"unknown severity {severity!r}; expected one of {', '.join(SEVERITIES)}")
-    if gate not in GATES:
-        raise ValueError(f"unknown severity {gate!r}; expected one of {', '.join(GATES)}")
-    return gate != "never" and severity_rank(severity) >= severity_rank(gate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,72 +235,6 @@ class Finding:
     seen_in: int | None = None  # with --repeat N: in how many of the N runs it fired (None: one run)
 
 
-def active(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """The findings that count for gating: those no ignore entry matched."""
-    return tuple(f for f in findings if f.ignored is None)
-
-
-def ignored(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """The findings an ignore entry matched (reports show them apart, with the reason)."""
-    return tuple(f for f in findings if f.ignored is not None)
-
-
-def worst_severity(findings: Iterable[Finding]) -> str | None:
-    """The highest severity among the active findings; None when there are none."""
-    severities = [f.severity for f in active(findings)]
-    return max(severities, key=severity_rank) if severities else None
-
-
-def below_min_seen(finding: Finding, min_seen: int | None) -> bool:
-    """Seen in fewer than ``min_seen`` of the repeated runs: listed, but not gating (``--min-seen``)."""
-    return min_seen is not None and finding.seen_in is not None and finding.seen_in < min_seen
-
-
-def fails_gate(findings: Iterable[Finding], gate: str, min_seen: int | None = None) -> bool:
-    """Whether an active finding reaches ``gate`` (the exit-code decision of ``--fail-on``); with
-    ``min_seen``, findings seen in fewer repeated runs do not count."""
-    return any(severity_at_least(f.severity, gate) for f in active(findings) if not below_min_seen(f, min_seen))
-
-
-@dataclass(frozen=True, slots=True)
-class Ignore:
-    """An ignore entry of the config: matching findings stay in the result, with ``ignored`` set to the
-    reason, and no longer gate.
-
-    Attributes:
-        rule: a rule id, ``"*"`` or a glob over rule ids.
-        subject: a glob over the finding's subject (cookie name, storage key, domain, ``banner``),
-            case-sensitive as cookie names are.
-        reason: why it is ignored (mandatory; shown in reports).
-        until: last day the entry applies (inclusive); ``None`` = no expiry.
-    """
-
-    rule: str
-    subject: str
-    reason: str
-    until: date | None = None
-
-    def applies(self, finding: Finding, today: date) -> bool:
-        """True when this entry matches the finding and has not expired on ``today``."""
-        return (self.until is None or today <= self.until) and self.matches(finding)
-
-    def matches(self, finding: Finding) -> bool:
-        """Rule and subject match, whatever the expiry."""
-        return fnmatchcase(finding.rule, self.rule or "*") and fnmatchcase(finding.subject, self.subject or "*")
-
-    @classmethod
-    def from_mapping(cls, entry: Mapping[str, Any]) -> Ignore:
-        """From a config entry ``{rule, subject, reason, until}`` (``until`` a date or ``YYYY-MM-DD``);
-        raises ValueError on a bad date."""
-        until = entry.get("until")
-        if isinstance(until, datetime):
-            until = until.date()
-        elif until is not None and not isinstance(until, date):
-            until = date.fromisoformat(str(until).strip()) if str(until).strip() else None
-        return cls(str(entry.get("rule") or "*"), str(entry.get("subject") or "*"), str(entry.get("reason") or ""),
-                   until)
-
-
 @dataclass(frozen=True, slots=True)
 class ToolInfo:
     name: str
@@ -408,90 +304,3 @@ class ScanResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScanResult:
         return from_dict(cls, data)
-
-
-# -- generic (de)serialisation ------------------------------------------------------------------
-
-T = TypeVar("T")
-
-
-def to_dict(obj: Any) -> Any:
-    """JSON-ready form of a record tree (dataclasses -> dicts, tuples -> lists)."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, (list, tuple)):
-        return [to_dict(x) for x in obj]
-    if isinstance(obj, dict):
-        return {str(k): to_dict(v) for k, v in obj.items()}
-    return obj
-
-
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
-
-
-def _convert(tp: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    origin = typing.get_origin(tp)
-    if origin in (Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _convert(args[0], value) if len(args) == 1 else value
-    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        return from_dict(tp, value)
-    if origin is tuple:
-        targs = typing.get_args(tp)
-        inner = targs[0] if targs else Any
-        return tuple(_convert(inner, v) for v in value)
-    if origin is dict:
-        _, vt = typing.get_args(tp) or (Any, Any)
-        return {k: _convert(vt, v) for k, v in value.items()}
-    return value
-
-
-def from_dict(cls: type[T], data: dict[str, Any]) -> T:
-    """Rebuild a record tree from :func:`to_dict` output; unknown keys are ignored (newer minor
-    versions may add fields), missing keys take the field default."""
-    hints = _hints(cls)
-    kwargs = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name in data:
-            kwargs[f.name] = _convert(hints[f.name], data[f.name])
-    return cls(**kwargs)
-
-
-#: Skip reasons that mean a visit was attempted and failed (others are crawl choices: robots, off-site…).
-FAILED_VISIT_REASONS = ("error", "timeout", "crashed", "budget", "interrupted")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def verdict(result: ScanResult) -> str:
-    """The one sentence every run ends with and every report opens with, e.g.
-    ``"5 findings (3 high, 2 medium) on 12 pages (3 consent states)"`` or
-    ``"No findings on 20 pages (3 consent states); 2 ignored; 1 page visit failed; scan interrupted"``."""
-    where = f"on {_plural(result.pages_scanned, 'page')} ({_plural(len(result.states), 'consent state')})"
-    found = active(result.findings)
-    if found:
-        counts = [f"{n} {s}" for s in reversed(SEVERITIES) if (n := sum(1 for f in found if f.severity == s))]
-        text = f"{_plural(len(found), 'finding')} ({', '.join(counts)}) {where}"
-    else:
-        text = f"No findings {where}"
-    extra = []
-    if result.runs > 1:
-        flaky = sum(1 for f in found if f.seen_in is not None and f.seen_in < result.runs)
-        extra.append(f"{result.runs} runs merged" + (f", {flaky} not seen in every run" if flaky else ""))
-    if n_ignored := len(ignored(result.findings)):
-        extra.append(f"{n_ignored} ignored")
-    if failed := sum(1 for s in result.skipped if s.reason in FAILED_VISIT_REASONS):
-        extra.append(f"{_plural(failed, 'page visit')} failed")
-    if result.interrupted:
-        extra.append("scan interrupted")
-    return "; ".join([text, *extra])
