@@ -75,7 +75,9 @@ class Cookie:
     category: str = "unknown"
     category_source: str = "unknown"
     declared: bool = False
-    vendor_basis: str | None = None  # why ``vendor``: "domain" (the cookie's) | "script" (the vendor's wrote it)
+    # why ``vendor``: "domain" (the cookie's is the vendor's) | "script" (the vendor's script or response wrote
+    # it) | "declared" (the provider the site's declared list names; not evidence of the vendor)
+    vendor_basis: str | None = None
     seen_in: int | None = None  # with --repeat N: in how many of the N runs it was seen (None: one run)
 
 

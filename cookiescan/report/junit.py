@@ -107,7 +107,7 @@ def build(result: ScanResult, options: ReportOptions) -> ET.Element:
             case.set("time", "0")
             tests += 1
             live = [f for f in found if not f.ignored]
-            failing = [f for f in live if severity_at_least(f.severity, options.fail_on)
+            failing = [f for f in live if severity_at_least(f.severity, options.fail_on) and not f.unconfirmed
                        and not below_min_seen(f, result.config.get("min_seen"))]
             text = "\n\n".join(_evidence_text(f, options.show_values) for f in found)
             if failing:

@@ -20,7 +20,7 @@ from cookiescan.models import (
     STATES,
     Finding,
     ScanResult,
-    active,
+    confirmed,
     severity_rank,
 )
 from cookiescan.notice import NO_VENDORS
@@ -85,8 +85,8 @@ def rule_info(rule_id: str, severity: str = "medium") -> RuleView:
 
 
 def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
-    """Active findings per severity, highest first, every severity present (0 when none)."""
-    counts = Counter(f.severity for f in active(findings))
+    """Confirmed active findings per severity (the verdict's counts), highest first, every severity present."""
+    counts = Counter(f.severity for f in confirmed(findings))
     return {s: counts.get(s, 0) for s in sorted(SEVERITIES, key=severity_rank, reverse=True)}
 
 

@@ -210,9 +210,10 @@ def undeclared_vendor(ctx: RuleContext) -> list[Finding]:
 
 
 def notice_vendor_unused(ctx: RuleContext) -> list[Finding]:
-    """Vendors (or companies) the notice names that were never seen."""
+    """Vendors (or companies) the notice names that were never seen. Not judged when the accept state's choice
+    is unconfirmed: vendors that only load after an acceptance may never have had the chance to appear."""
     check = _vendor_check(ctx)
-    if check is None:
+    if check is None or "accept" in ctx.unconfirmed:
         return []
     notice, names, seen = check
     out: list[Finding] = []
@@ -332,7 +333,8 @@ def refusal_not_remembered(ctx: RuleContext) -> list[Finding]:
     page where the banner was answered, and absent from the "before" state (so the click made it). A
     localStorage/sessionStorage key with a consent-like name counts too. "Shown again" is read from the
     reject state's pages (``banner_shown_again``). Nothing is judged when the reject state is missing or the
-    reject click did not succeed (other rules report that).
+    reject was never clicked (other rules report that); a click the site did not record is judged: it is
+    the evidence.
     """
     notice = ctx.notice
     if notice is None or notice.refusal_cookie is None:
@@ -340,7 +342,7 @@ def refusal_not_remembered(ctx: RuleContext) -> list[Finding]:
     result = ctx.result
     reject = result.states.get("reject")
     banner = reject.banner if reject is not None else None
-    if reject is None or banner is None or not banner.found or not banner.succeeded:
+    if reject is None or banner is None or not banner.found or not (banner.succeeded or banner.clicks):
         return []
     before = result.states.get("before")
     before_keys = {(c.name, bare(c.domain)) for c in before.cookies} if before is not None else set()

@@ -209,9 +209,11 @@ _REGISTRY: tuple[RuleInfo, ...] = (
     ),
     RuleInfo(
         "notice-lifetime-broken", "Cookie outlives the notice's promise", "medium",
-        "The notice promises that cookies are kept no longer than a given time, but a cookie asks the "
-        "browser to keep it longer (beyond a slack of 5 % or 2 days). The lifetime judged is the one the "
-        "site requested; the stored one (Chromium caps it at 400 days) only when no write was seen.",
+        "The notice promises that cookies — or the data collected via cookies — are kept no longer than a "
+        "given time, but a cookie asks the browser to keep it longer (beyond a slack of 5 % or 2 days). The "
+        "lifetime judged is the one the site requested; the stored one (Chromium caps it at 400 days) only when "
+        "no write was seen. Medium against a cookie-lifetime promise, low against a promise about the data "
+        "collected via cookies (the identifier outlives it on the device).",
         f"GDPR art. 5(1)(a) and (e); {_GUIDELINES} (13 months as the benchmark lifetime).",
         check=notice_lifetime_broken, needs_notice=True,
     ),

@@ -25,6 +25,7 @@ LIFETIME_SCOPES = {
     "cookies": "every cookie",
     "specific": "one named cookie or vendor",
     "data": "the data collected",
+    "cookie-data": "the data collected via cookies",
     "consent": "the visitor's choice",
     "refusal": "the refusal",
 }
@@ -67,7 +68,7 @@ def _vendor_states(result: ScanResult, states: list[str]) -> dict[str, set[str]]
     seen: dict[str, set[str]] = defaultdict(set)
     for s in states:
         st = result.states[s]
-        names = [c.vendor for c in st.cookies] + [i.vendor for i in st.storage]
+        names = [c.vendor for c in st.cookies if c.vendor_basis != "declared"] + [i.vendor for i in st.storage]
         names += [i.vendor for p in st.pages for i in p.storage] + [t.vendor for t in st.third_parties]
         names += [r.vendor for p in st.pages for r in p.requests if r.party == "third"]
         for name in names:
@@ -82,7 +83,8 @@ def _tracking_vendors(result: ScanResult, states: list[str]) -> set[str]:
     out: set[str] = set()
     for s in states:
         st = result.states[s]
-        items = list(st.cookies) + list(st.storage) + [i for p in st.pages for i in p.storage]
+        cookies = [c for c in st.cookies if c.vendor_basis != "declared"]  # a provider the site names is not evidence
+        items = [*cookies, *st.storage, *(i for p in st.pages for i in p.storage)]
         out |= {i.vendor for i in items if i.vendor and i.category != "necessary"}
         out |= {t.vendor for t in st.third_parties if t.vendor and t.category in ("analytics", "marketing")}
     return out
@@ -145,8 +147,14 @@ def notice_view(result: ScanResult, states: list[str]) -> dict[str, Any] | None:
     # lifetime promises
     broken = [f for f in findings if f.rule == "notice-lifetime-broken"]
     over_cap = [f for f in findings if f.rule == "notice-lifetime-over-cap"]
-    judged_days = as_number(notice.get("cookie_promise_days"))
-    judged_done = False
+    # the promise each cookie is held to: the cookie-lifetime one, else the one about data collected via cookies
+    judged = {
+        "cookies": (as_number(notice.get("cookie_promise_days")),
+                    [f for f in broken if f.evidence.get("promise_scope", "cookies") == "cookies"]),
+        "cookie-data": (as_number(notice.get("data_promise_days")),
+                        [f for f in broken if f.evidence.get("promise_scope") == "cookie-data"]),
+    }
+    judged_done: set[str] = set()
     lifetimes = []
     for lp in _dicts(notice.get("lifetimes")):
         days, scope, text = as_number(lp.get("days")), str(lp.get("scope") or ""), str(lp.get("text") or "")
@@ -160,16 +168,17 @@ def notice_view(result: ScanResult, states: list[str]) -> dict[str, Any] | None:
              and f.evidence.get("promise_text", text) == text),
             None,
         )
-        if scope != "cookies" or days is None:
+        judged_days, scope_broken = judged.get(scope, (None, []))
+        if scope not in judged or days is None:
             row["verdict"], row["ok"] = SCOPE_NOT_JUDGED.get(scope, "Not judged."), None
-        elif judged_days is not None and abs(days - judged_days) < 0.01 and not judged_done:
-            judged_done = True
+        elif judged_days is not None and abs(days - judged_days) < 0.01 and scope not in judged_done:
+            judged_done.add(scope)
             row["breakers"] = sorted(
                 (
                     {"f": f, "name": f.subject, "life": as_number(f.evidence.get("judged_lifetime_days")),
                      "states": [s for s in (f.evidence.get("states") or []) if isinstance(s, str)],
                      "domain": f.evidence.get("domain")}
-                    for f in broken
+                    for f in scope_broken
                 ),
                 key=lambda b: (-(b["life"] or 0), b["name"]),
             )
@@ -179,7 +188,7 @@ def notice_view(result: ScanResult, states: list[str]) -> dict[str, Any] | None:
                 if row["ok"]
                 else f"Broken by {len(row['breakers'])} cookie{'s' if len(row['breakers']) != 1 else ''}"
             )
-        elif broken:
+        elif scope_broken:
             row["ok"] = None
             row["verdict"] = f"Not judged separately: the shorter promise ({view.human_days(judged_days)}) is broken."
         else:
@@ -241,7 +250,7 @@ def notice_view(result: ScanResult, states: list[str]) -> dict[str, Any] | None:
         "n_vendors": sum(len(g["vendors"]) for g in vendor_groups),
         "n_unused": n_unused,
         "lifetimes": lifetimes,
-        "judged_days": judged_days,
+        "judged_days": judged["cookies"][0],
         "n_broken": n_broken,
         "refusal": refusal,
         "categories": categories,

@@ -18,8 +18,9 @@ from cookiescan.models import (
     CATEGORIES,
     ScanResult,
     active,
-    ignored,
     below_min_seen,
+    confirmed,
+    ignored,
     severity_at_least,
     verdict,
     worst_severity,
@@ -128,7 +129,7 @@ def context(result: ScanResult, options: ReportOptions) -> dict[str, Any]:
         "script": Markup(src),
         "csp_script": Markup(script_hash(src)),
         "third_party_count": len({t.site for s in states for t in result.states[s].third_parties}),
-        "fail_count": sum(1 for f in live if severity_at_least(f.severity, options.fail_on)
+        "fail_count": sum(1 for f in confirmed(result.findings) if severity_at_least(f.severity, options.fail_on)
                           and not below_min_seen(f, result.config.get("min_seen"))),
         "min_seen": result.config.get("min_seen"),
     }
