@@ -193,9 +193,12 @@ class LocalEngine:
         for pid in children_of(os.getpid()):
             if pid in ours:
                 continue
-            kill_tree(pid)
+            name = _comm(pid)
+            # Chromium's crash handler double-forks, so even a live browser's lands here; it ends with its browser
+            if name and not name.startswith("chrome_crashpad"):
+                kill_tree(pid)
             with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
+                os.waitpid(pid, os.WNOHANG)  # reap what has ended (zombies of re-parented processes are ours)
 
     def _stop_children(self) -> None:
         now = time.monotonic()
@@ -263,6 +266,14 @@ def _claim_of(job: Job, lease_seconds: float) -> Claim:
     return Claim(job_id=job.id, run_id=job.run_id, site_id=job.site_id, url=job.url, domain=job.domain,
                  worker=job.worker, attempt=job.attempts, max_attempts=job.max_attempts,
                  lease_seconds=lease_seconds, lease_until=job.lease_until or datetime.now(timezone.utc))
+
+
+def _comm(pid: int) -> str:
+    """A process's command name ("" once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _subreaper(on: bool) -> bool:
