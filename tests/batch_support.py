@@ -7,7 +7,8 @@ The sites (all on the one fixture server):
 - ``one.twin-fixture.com`` and ``two.twin-fixture.com``: two sites of one registrable domain;
 - ``victim-fixture.com``: its worker is killed the first time it is visited (one attempt lost);
 - ``poison-fixture.com``: its worker is killed on every attempt;
-- ``nowhere-fixture.com``: never resolves (unreachable).
+- ``nowhere-fixture.com``: never resolves (unreachable);
+- ``slow-fixture.com``: one of its pages never answers.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ TWINS = ("one.twin-fixture.com", "two.twin-fixture.com")
 VICTIM = "victim-fixture.com"
 POISON = "poison-fixture.com"
 NOWHERE = "nowhere-fixture.com"
+SLOW = "slow-fixture.com"
 PAGES = 3
 
 
@@ -63,6 +65,8 @@ def site(host: str, pages: int = PAGES, on_hit: Callable[[str], None] | None = N
             return Response("User-agent: *\nAllow: /\n", content_type="text/plain")
         if req.path == "/":
             return Response(_page(host, 0, pages), headers=[("Set-Cookie", "sid=1; Path=/; HttpOnly; Secure")])
+        if host == SLOW and req.path == "/p/1":
+            return Response(hang=True)  # a page that never answers: the site outlasts its time limit
         if req.path.startswith("/p/") and req.path[3:].isdigit() and int(req.path[3:]) < pages:
             return Response(_page(host, int(req.path[3:]), pages))
         return None

@@ -128,3 +128,24 @@ def test_ctrl_c_then_the_same_label_finishes_only_what_was_left(tmp_path: Path) 
             assert end.jobs[bs.url(host)].attempts == 1
     assert f"{len(done_before)} already finished" in err2
 
+
+
+def test_memory_watchdog_and_site_time_limit_end_an_attempt(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'batch.db'}"
+    with bs.fixture_web([bs.plain(1), bs.SLOW]) as web:
+        common = ["--db", db, "--workers", "1", "--retries", "0", "--reports-dir", str(tmp_path / "reports")]
+        hungry = bs.cookiescan("batch", str(bs.write_sites(tmp_path / "a.txt", [bs.plain(1)])), "--label", "memory",
+                               "--max-browser-memory", "40MB", *common, *bs.scan_args(web))
+        _, err = hungry.communicate(timeout=RUN_TIMEOUT)
+        assert hungry.returncode == 3, err
+        slow = bs.cookiescan("batch", str(bs.write_sites(tmp_path / "b.txt", [bs.SLOW])), "--label", "slow",
+                             "--page-timeout", "120", *common, *bs.scan_args(web, site_timeout=10, kill_grace=8))
+        _, err2 = slow.communicate(timeout=RUN_TIMEOUT)
+        assert slow.returncode == 3, err2
+        leftovers = _browsers_of(web.spki)
+    memory = bs.Outcome.read(db, "memory").jobs[bs.url(bs.plain(1))]
+    assert memory.status == "failed" and memory.attempts == 1
+    assert "over --max-browser-memory 0.04 GB" in (memory.error or ""), memory.error
+    timed_out = bs.Outcome.read(db, "slow").jobs[bs.url(bs.SLOW)]
+    assert timed_out.status == "failed" and "still running 14 s after it started" in (timed_out.error or "")
+    assert leftovers == []

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cookiescan.batch.records import Claim, StoreError
+from cookiescan.batch.records import Claim, Refusal, StoreError
 from cookiescan.batch.settings import Limits, RunSettings, report_stem
 from cookiescan.batch.store import Store
 from cookiescan.batch.watchdog import Watchdog, kill_tree
@@ -97,7 +97,7 @@ def run_site(store: Store, job_id: int, limits: Limits | None = None, *, worker:
         return SiteOutcome(job_id, REFUSED, f"no run {job.run_id}", reason="unknown-job")
     settings = RunSettings.from_options(run.options)
     claim = store.claim(job_id, worker, lease_seconds=limits.lease_seconds)
-    if not claim:
+    if isinstance(claim, Refusal):
         return SiteOutcome(job_id, REFUSED, claim.detail, reason=claim.reason, final=claim.final,
                            retry_at=claim.retry_at, url=job.url)
     log.info("attempt %d/%d at %s", claim.attempt, claim.max_attempts, claim.url)
@@ -143,8 +143,10 @@ class _Attempt:
                                    f"still running {soft:.0f} s after it started (site budget "
                                    f"{self.settings.site_timeout:.0f} s + grace)")
         beat = asyncio.create_task(self._heartbeat())
-        watchdog = Watchdog(os.getpid(), self.limits.max_browser_memory,
-                            lambda used: loop.call_soon_threadsafe(self._over_memory, used))
+        def over_memory(used: int) -> None:  # on the watchdog's thread: hand over to the loop
+            loop.call_soon_threadsafe(self._over_memory, used)
+
+        watchdog = Watchdog(os.getpid(), self.limits.max_browser_memory, over_memory)
         signals = (signal.SIGTERM, signal.SIGINT) if stop_on_signals else ()
         for sig in signals:
             loop.add_signal_handler(sig, self.stop, "interrupted", "interrupted")
