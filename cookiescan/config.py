@@ -60,6 +60,7 @@ class ScanConfig:
     headless: bool = True
     show_values: bool = False
     screenshots: bool = True
+    har: bool = False  # a HAR file per consent state in the evidence folder (--har, --evidence-pack)
     consent: ConsentSelectors = ConsentSelectors()
     declared: str | None = None  # file path
     declared_from: str | None = None  # URL of a cookie-policy page
@@ -76,12 +77,14 @@ class ScanConfig:
     def public_dict(self) -> dict[str, Any]:
         """The config as recorded in results (browser args kept; they are evidence)."""
         d = asdict(self)
+        if not d["har"]:  # said only when on: results of scans without it keep the shape they always had
+            del d["har"]
         return json.loads(json.dumps(d, default=str))
 
     def hash(self) -> str:
         """A stable hash of what changes the observations (not titles)."""
         d = self.public_dict()
-        for k in ("title", "description", "fail_on"):
+        for k in ("title", "description", "fail_on", "har"):
             d.pop(k, None)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 

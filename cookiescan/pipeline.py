@@ -23,6 +23,11 @@ from cookiescan.models import ScanResult
 from cookiescan.progress import Progress
 from cookiescan.repeat import merge
 from cookiescan.scan import Scanner
+from cookiescan.scan.discover import Discovery
+
+# what a kept source file may be called: its kind's extension, never a name the user or the site chose
+DECLARED_SUFFIXES = (".csv", ".yaml", ".yml", ".json")
+NOTICE_SUFFIXES = (".html", ".htm", ".txt", ".text", ".md")
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,8 @@ class Audit:
         raw = scanner.result()
         warnings: list[str] = []
         found = scanner.discovery
+        if scanner.evidence_dir is not None:
+            warnings += save_sources(scanner.evidence_dir, config, found)
         if config.declared_from and declared_list is None and seed_error is None:
             if found.policy_html is None:
                 warnings.append(f"could not load the cookie-policy page {config.declared_from}")
@@ -114,6 +121,36 @@ class Audit:
         if interrupted:
             result = replace(result, interrupted=True)
         return AuditOutcome(result, seed_error=seed_error, interrupted=interrupted, warnings=tuple(warnings))
+
+
+def save_sources(folder: Path, config: ScanConfig, found: Discovery) -> list[str]:
+    """Keep what the declared list and the notice were read from in the evidence folder:
+    ``declared-source.html`` / ``notice-source.html`` (the page as the browser had it once loaded, the HTML
+    the readers parsed), or the bytes of ``--declared FILE`` / ``--notice FILE`` as ``declared-source.<ext>``
+    / ``notice-source.<ext>``. Returns warnings for what could not be kept."""
+    sources: list[tuple[str, bytes | Path]] = []
+    if config.declared:
+        sources.append((_source_name("declared", config.declared, DECLARED_SUFFIXES), Path(config.declared)))
+    elif found.policy_html is not None:
+        sources.append(("declared-source.html", found.policy_html.encode("utf-8", errors="replace")))
+    if config.notice and not config.notice.startswith(("http://", "https://")):
+        sources.append((_source_name("notice", config.notice, NOTICE_SUFFIXES), Path(config.notice)))
+    elif found.notice_html is not None:
+        sources.append(("notice-source.html", found.notice_html.encode("utf-8", errors="replace")))
+    warnings = []
+    for name, content in sources:
+        try:
+            data = content.read_bytes() if isinstance(content, Path) else content
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(data)
+        except OSError as exc:
+            warnings.append(f"could not keep {name} in {folder}: {exc.strerror or exc}")
+    return warnings
+
+
+def _source_name(kind: str, path: str, allowed: tuple[str, ...]) -> str:
+    suffix = Path(path).suffix.lower()
+    return f"{kind}-source{suffix if suffix in allowed else '.txt'}"
 
 
 async def audit(config: ScanConfig, *, progress: Progress | None = None, evidence_dir: Path | None = None,

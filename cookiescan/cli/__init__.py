@@ -5,6 +5,7 @@ library once (:func:`cookiescan.audit`), maps the outcome to an exit code. No br
 - :mod:`.options` — the scan options and how they become a ``ScanConfig``.
 - :mod:`.scan` — ``scan`` and ``demo``.
 - :mod:`.tools` — ``report``, ``diff``, ``schema``, ``doctor``.
+- :mod:`.evidence` — ``pack``, ``verify``, ``keygen`` and the packing step of ``scan --evidence-pack``.
 
 Exit codes: 0 nothing at or above --fail-on · 1 findings at or above it · 2 could not run · 130 interrupted.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import click
 
 from cookiescan.cli import batch as _batch
+from cookiescan.cli import evidence as _evidence
 from cookiescan.cli import portfolio as _portfolio
 from cookiescan.cli import scan as _scan
 from cookiescan.cli import tools as _tools
@@ -37,7 +39,8 @@ def main() -> None:
 
 
 for _command in (_scan.scan, _scan.demo, _tools.report, _tools.diff, _tools.schema, _tools.doctor,
-                 _portfolio.portfolio, _batch.batch, _batch.worker, _batch.db):
+                 _portfolio.portfolio, _batch.batch, _batch.worker, _batch.db, _evidence.pack, _evidence.verify,
+                 _evidence.keygen):
     main.add_command(_command)
 
 __all__ = ["build_config", "main", "run_scan"]

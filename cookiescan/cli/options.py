@@ -53,6 +53,20 @@ def site_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def evidence_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """HAR capture and the evidence pack (``scan`` and ``demo``)."""
+    return compose(
+        click.option("--har", is_flag=True,
+                     help="Write a HAR file per consent state into the evidence folder (headers, no bodies; "
+                          "cookie values redacted unless --show-values). Costs some time per request."),
+        click.option("--evidence-pack", metavar="PATH.zip",
+                     help="After the reports, write an evidence pack: result, HTML report, HARs, screenshots, "
+                          "the declared list and notice as read, and a manifest of SHA-256 hashes (implies --har)."),
+        click.option("--sign-key", metavar="KEY", type=click.Path(dir_okay=False),
+                     help="Sign the evidence pack's manifest with this Ed25519 private key (cookiescan keygen)."),
+    )(fn)
+
+
 def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Every option of ``scan``: the site options, the start URLs, the budget, the notice, the outputs."""
     return compose(
@@ -72,7 +86,7 @@ def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="A written cookie notice (web page or local .html/.txt) to hold the site to."),
         click.option("--baseline", type=click.Path(dir_okay=False), metavar="OLD.json",
                      help="Compare with an earlier result; --fail-on then gates on new findings only."),
-        output_options, gate_options, browser_options, common_options,
+        evidence_options, output_options, gate_options, browser_options, common_options,
     )(fn)
 
 
@@ -126,6 +140,7 @@ def build_config(urls: tuple[str, ...], opts: dict[str, Any]) -> ScanConfig:
         browser=pick("browser"), browser_args=tuple(pick("browser_args", default=()) or ()),
         ignore_https_errors=bool(opts.get("ignore_https_errors")), headless=not opts.get("headful"),
         show_values=bool(pick("show_values", default=False)),
+        har=bool(opts.get("har") or opts.get("evidence_pack")),
         consent=ConsentSelectors(**{k: consent.get(k) for k in ("accept", "reject", "settings")}),
         declared=declared, declared_from=declared_from, notice=_notice_option(pick("notice")),
         max_lifetime=str(pick("max_lifetime", default="13months")),

@@ -27,7 +27,8 @@ from cookiescan.cli.common import (
     load_result,
     output_options,
 )
-from cookiescan.cli.options import build_config, scan_options
+from cookiescan.cli.evidence import check_pack_target, pack_scan, sign_key_option
+from cookiescan.cli.options import build_config, evidence_options, scan_options
 from cookiescan.config import ScanConfig
 from cookiescan.demo import FixtureWeb, sites
 from cookiescan.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
@@ -77,6 +78,10 @@ def run_scan(config: ScanConfig, opts: dict[str, Any], outputs: Outputs | None =
     outputs = outputs or plan_outputs(opts, site_of_url(config.urls[0]))
     first = next((p for p, f in outputs if f == "json"), outputs[0][0])
     baseline = load_result(opts["baseline"]) if opts.get("baseline") else None
+    pack_target = Path(opts["evidence_pack"]) if opts.get("evidence_pack") else None
+    sign_key = sign_key_option(opts)  # a bad key or pack path fails now, not after the scan
+    if pack_target is not None:
+        check_pack_target(pack_target, [p for p, _ in outputs])
     run = Audit(config, progress=choose(quiet=opts.get("quiet", False)),
                 evidence_dir=first.parent / f"{first.stem}-evidence")
     outcome = asyncio.run(_run_interruptibly(run))
@@ -88,6 +93,8 @@ def run_scan(config: ScanConfig, opts: dict[str, Any], outputs: Outputs | None =
     for path, fmt in outputs:
         write(result, path, fmt, ropts)
         click.echo(f"Wrote {path}", err=True)
+    if pack_target is not None:
+        pack_scan(result, outputs, pack_target, ropts, sign_key)
     _github_summary(result, ropts)
     click.echo(verdict(result), err=True)
     if outcome.interrupted:
@@ -139,6 +146,7 @@ def _github_summary(result: ScanResult, ropts: ReportOptions) -> None:
 @click.option("--consent", "consent_states", default=None, metavar="STATES", help="before,accept,reject")
 @click.option("--open", "open_report", is_flag=True, help="Open the HTML report in a web browser when done.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=None)
+@evidence_options
 @output_options
 @gate_options
 @browser_options

@@ -45,6 +45,10 @@ class VisitRecorder:
     last_cookie: float = field(default_factory=time.monotonic)
     frames: dict[str, FrameRecord] = field(default_factory=dict)
     storage: list[StorageItem] = field(default_factory=list)
+    # HAR capture (collect/har.py), only when asked: id(request) -> the exchange as it happens; the page's
+    # start, DOMContentLoaded and load (wall-clock seconds) and title
+    exchanges: dict[int, Any] = field(default_factory=dict)
+    har_page: dict[str, Any] = field(default_factory=dict)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)  # header reads still running
     dropped_requests: int = 0
     dropped_writes: int = 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cookiescan.collect.base import Collector, VisitRecorder, guard, guard_async
+from cookiescan.collect.har import HarCollector, HarSink
 from cookiescan.collect.popups import PopupCollector
 from cookiescan.collect.requests import RequestCollector
 from cookiescan.collect.storage import StorageCollector
@@ -41,15 +42,22 @@ class VisitEvidence:
 
 
 class ContextRecorder:
-    """:meth:`attach` once; :meth:`start_visit` / :meth:`collect` / :meth:`finish_visit` around each visit."""
+    """:meth:`attach` once; :meth:`start_visit` / :meth:`collect` / :meth:`finish_visit` around each visit.
 
-    def __init__(self, context: BrowserContext, resolver: PartyResolver, *, show_values: bool = False) -> None:
+    ``har``: where each visit's page and exchanges go when it ends (HAR capture is on only when given)."""
+
+    def __init__(self, context: BrowserContext, resolver: PartyResolver, *, show_values: bool = False,
+                 har: HarSink | None = None) -> None:
         self.context = context
         self.requests = RequestCollector(resolver, show_values=show_values)
         self.writes = CookieWriteCollector(resolver, show_values=show_values)
         self.tcf = TCFCollector(resolver)
         self.collectors: tuple[Collector, ...] = (
             self.requests, self.writes, StorageCollector(resolver), PopupCollector(resolver), self.tcf)
+        self.har = HarCollector(resolver) if har is not None else None
+        self._har_sink = har
+        if self.har is not None:
+            self.collectors += (self.har,)
         self._by_page: dict[Page, VisitRecorder] = {}
         self._cdp: dict[Page, CDPSession] = {}
 
@@ -95,7 +103,15 @@ class ContextRecorder:
         return rec
 
     def finish_visit(self, page: Page) -> VisitRecorder | None:
-        return self._by_page.pop(page, None)
+        rec = self._by_page.pop(page, None)
+        if rec is not None and self.har is not None:
+            # every visit, failed ones too: what the browser exchanged is evidence either way
+            guard(self.har, rec, self._hand_over_har, rec)
+        return rec
+
+    def _hand_over_har(self, rec: VisitRecorder) -> None:
+        if self.har is not None and self._har_sink is not None:
+            self._har_sink(*self.har.records(rec))
 
     async def collect(self, page: Page, rec: VisitRecorder, timeout: float = 5.0) -> VisitEvidence:
         """Once the page has settled: the collectors' last reads, then their records."""

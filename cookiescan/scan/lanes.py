@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from cookiescan.browser import BrowserSession
     from cookiescan.party import PartyResolver
+    from cookiescan.scan.har import StateHar
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Lane:
     free: list[Page] = field(default_factory=list)  # tabs between two visits, on about:blank
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    har: StateHar | None = None  # the state's HAR, when HAR capture is on: survives a reopened context
 
     def __post_init__(self) -> None:
         self.ready.set()
@@ -56,7 +58,8 @@ class Tabs:
                 await asyncio.wait_for(old.close(), 5)
         generation = self.session.generation
         ctx = await self.session.new_context(**({"user_agent": self.user_agent} if self.user_agent else {}))
-        recorder = ContextRecorder(ctx, self.resolver, show_values=self.show_values)
+        recorder = ContextRecorder(ctx, self.resolver, show_values=self.show_values,
+                                   har=lane.har.add if lane.har is not None else None)
         await recorder.attach()
         lane.ctx, lane.recorder, lane.generation = ctx, recorder, generation
 

@@ -23,6 +23,7 @@ from cookiescan.progress import Progress
 from cookiescan.scan.choices import decide
 from cookiescan.scan.discover import Discovery, discover, first_line
 from cookiescan.scan.frontier import Frontier, PageTask
+from cookiescan.scan.har import StateHar
 from cookiescan.scan.keeper import BrowserKeeper
 from cookiescan.scan.lanes import Lane, Tabs
 from cookiescan.scan.state import StateRun
@@ -113,6 +114,14 @@ class Scanner:
             frontier.offer(url, 1, "sitemap")
         return frontier
 
+    def _write_har(self, lane: Lane) -> None:
+        """The state's HAR file in the evidence folder (with --har / --evidence-pack), what was recorded even
+        when the state ended early; a write that fails is a scan error, not the end of the scan."""
+        if lane.har is not None and self.evidence_dir is not None and self.session is not None:
+            error = lane.har.write(self.evidence_dir, self.session, show_values=self.config.show_values)
+            if error:
+                self.errors.append(error)
+
     def result(self) -> ScanResult:
         """The observations so far (also usable after an interruption)."""
         cfg = self.config
@@ -139,7 +148,8 @@ class Scanner:
         """Visit the frontier's pages in order; the first state discovers (its pages add links), the
         first page of each state makes the consent choice before any other page of it starts."""
         assert self.frontier is not None
-        frontier, run, lane = self.frontier, self.runs[state], Lane(state)
+        frontier, run = self.frontier, self.runs[state]
+        lane = Lane(state, har=StateHar(state) if self.config.har and self.evidence_dir is not None else None)
         discovering = state == self.config.states[0]
         # the frontier may grow while a discovering visit runs: count them so other loops wait
         discovering_started = discovering
@@ -180,6 +190,7 @@ class Scanner:
             if discovering_started:
                 await frontier.end_discovery()
             await tabs.close(lane)
+            self._write_har(lane)
 
     async def _visit_guarded(self, lane: Lane, run: StateRun, task: PageTask, tabs: Tabs, visitor: Visitor,
                              *, consent: bool, discover: bool, sem_held: bool = False) -> None:
