@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cookiescan.errors import ConfigError, UsageError
-from cookiescan.models import STATES, Ignore
+from cookiescan.models import DEFAULT_STATES, STATES, Ignore
 
 DEFAULT_CONFIG_FILE = "cookiescan.yml"
 
@@ -41,7 +41,7 @@ class ScanConfig:
 
     urls: tuple[str, ...] = ()
     sitemap: str | None = None
-    states: tuple[str, ...] = STATES
+    states: tuple[str, ...] = DEFAULT_STATES
     max_pages: int = 20
     depth: int = 5
     include: tuple[str, ...] = ()
@@ -72,6 +72,7 @@ class ScanConfig:
     description: str | None = None
     user_agent: str | None = None
     repeat: int = 1  # independent scans merged into one result ("seen in k of N")
+    revisit_days: tuple[int, ...] = (30, 200, 390)  # accept state: the first page again, the clock moved forward
     min_seen: int | None = None  # findings seen in fewer runs do not gate the exit code
 
     def public_dict(self) -> dict[str, Any]:
@@ -131,8 +132,25 @@ def parse_states(text: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
         if item not in out:
             out.append(item)
     if not out:
-        raise UsageError("no consent state chosen: use --consent before,accept,reject")
+        raise UsageError("no consent state chosen: use --consent before,accept,reject[,withdraw]")
     return tuple(s for s in STATES if s in out)
+
+
+def parse_days(text: str | int | list[int] | tuple[int, ...], option: str = "--revisit-days") -> tuple[int, ...]:
+    """Day offsets such as ``"30,200,390"`` (a list in the config file), or ``none`` / ``""`` for none."""
+    items = str(text).split(",") if isinstance(text, (str, int)) else list(text)
+    if len(items) == 1 and str(items[0]).strip().lower() in ("", "none", "0"):
+        return ()
+    out = []
+    for item in items:
+        try:
+            days = int(str(item).strip())
+        except ValueError:
+            raise UsageError(f"{option}: {item!r} is not a number of days (e.g. 30,200,390 or none)") from None
+        if not 1 <= days <= 3650:
+            raise UsageError(f"{option}: {days} days is out of range (1 to 3650)")
+        out.append(days)
+    return tuple(sorted(set(out)))
 
 
 def compile_patterns(patterns: tuple[str, ...], option: str) -> tuple[re.Pattern[str], ...]:
@@ -151,7 +169,7 @@ FILE_KEYS = {
     "urls", "sitemap", "consent_states", "max_pages", "depth", "include", "exclude", "respect_robots",
     "first_party", "concurrency", "page_timeout", "settle_max", "scan_budget", "browser", "browser_args",
     "show_values", "consent", "declared", "declared_from", "max_lifetime", "fail_on", "ignore", "title",
-    "description", "user_agent", "output", "notice", "repeat", "min_seen",
+    "description", "user_agent", "output", "notice", "repeat", "min_seen", "revisit_days",
 }
 LIST_KEYS = ("urls", "include", "exclude", "first_party", "browser_args")
 CONSENT_KEYS = {"accept", "reject", "settings"}

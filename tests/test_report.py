@@ -429,6 +429,10 @@ def _real_findings_result(scenario: str) -> tuple[ScanResult, set[str]]:
         notice = read_notice("Nous utilisons Google Analytics et Hotjar. Nos cookies ne sont pas conservés plus de "
                              "13 mois. Le cookie _ga est conservé pendant 2 ans. Un cookie de refus est déposé.",
                              "notice.html", known)
+    elif scenario == "withdraw":
+        result, declared = _withdraw_result(fx, way_back=True), None
+    elif scenario == "no-way-back":
+        result, declared = _withdraw_result(fx, way_back=False), None
     else:
         result = fx.make_result(before=fx.make_state(cookies=[fx.make_cookie("_ga", requested_days=30)],
                                                      with_banner=False))
@@ -437,7 +441,33 @@ def _real_findings_result(scenario: str) -> tuple[ScanResult, set[str]]:
     return replace(result, findings=findings), {f.rule for f in findings}
 
 
-@pytest.mark.parametrize("scenario", ["many", "no-banner", "notice"])
+def _withdraw_result(fx, *, way_back: bool) -> ScanResult:  # type: ignore[no-untyped-def]
+    """Issue 16: an accept state whose _ga renews itself on later visits and whose choice cookie lives 2 years;
+    a withdraw state where _ga is written again after the refusal (or where no way back exists)."""
+    from datetime import datetime, timedelta
+
+    from cookiescan.models import Revisit
+
+    set_at = datetime.fromisoformat(fx.STARTED)
+    later = (set_at + timedelta(days=200)).isoformat()
+    ga = fx.make_cookie("_ga", requested_days=365, via="document.cookie")
+    choice = fx.make_cookie("site_choice", requested_days=730)
+    accept = replace(fx.make_state("accept", cookies=[ga, choice], writes=[fx.make_write("_ga", days=365,
+                                                                                         via="document.cookie")],
+                                   banner=replace(fx.make_banner("accept"), choice_storage=("site_choice",))),
+                     revisits=(Revisit(200, fx.HOME, later, (fx.make_write("_ga", days=365, via="document.cookie",
+                                                                              time=later),)),))
+    withdrawn_at = (set_at + timedelta(seconds=5)).isoformat()
+    banner = replace(fx.make_banner("withdraw"), action="accept", withdraw_found=way_back,
+                     withdraw_via="link 'Gérer mes cookies'" if way_back else None, withdraw_clicks=2 if way_back else None,
+                     withdrawn=True if way_back else None, withdrawn_at=withdrawn_at if way_back else None)
+    after = (set_at + timedelta(seconds=9)).isoformat()
+    withdraw = fx.make_state("withdraw", cookies=[ga], banner=banner,
+                             writes=[fx.make_write("_ga", days=365, via="document.cookie", time=after)])
+    return fx.make_result(accept=accept, states={"accept": accept, "withdraw": withdraw})
+
+
+@pytest.mark.parametrize("scenario", ["many", "no-banner", "notice", "withdraw", "no-way-back"])
 def test_real_rule_texts_reach_the_report(scenario: str, tmp_path: Path) -> None:
     """Guards the lazy RULE_INFO lookup through the real rules module: for every rule that fired, its
     title, explanation and legal basis from ``cookiescan.rules.RULE_INFO`` are in the HTML (escaped),
@@ -466,7 +496,8 @@ def test_every_rule_text_is_exercised_by_the_real_rules_test() -> None:
     """A new rule must fire in one of the scenarios above, so its text is checked in a report too."""
     from cookiescan.rules import RULE_INFO
 
-    fired = _real_findings_result("many")[1] | _real_findings_result("no-banner")[1] | _real_findings_result("notice")[1]
+    fired = set().union(*(_real_findings_result(s)[1] for s in ("many", "no-banner", "notice", "withdraw",
+                                                                 "no-way-back")))
     assert fired == set(RULE_INFO)
 
 

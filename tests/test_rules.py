@@ -34,6 +34,8 @@ from tests.factories import (
 
 KNOWN = make_known()
 NOTICE_RULES = {rule for rule, info in RULE_INFO.items() if info.needs_notice}
+# the withdraw state's and the revisits' rules: tests/test_rules_evidence.py
+EVIDENCE_RULES = {"withdrawal-not-found", "tracking-after-withdrawal", "lifetime-renewed-on-visit", "consent-kept-too-long"}
 
 
 def summary(findings):
@@ -500,8 +502,9 @@ def test_order_is_deterministic_and_by_severity():
 def test_findings_are_json_ready_with_plain_messages():
     declared = make_declared(declared_cookie("_ga", lifetime="6 mois"), declared_cookie("gone", lifetime="2 ans"))
     findings = run(_busy_result(), declared)
-    # every rule but no-consent-banner and the notice rules (no notice given: tests/test_rules_notice.py)
-    assert {f.rule for f in findings} == set(RULES) - {"no-consent-banner"} - NOTICE_RULES
+    # every rule but no-consent-banner, the notice rules (no notice given: tests/test_rules_notice.py) and the
+    # rules of the withdraw state and the revisits (tests/test_rules_evidence.py)
+    assert {f.rule for f in findings} == set(RULES) - {"no-consent-banner"} - NOTICE_RULES - EVIDENCE_RULES
     for f in findings:
         assert isinstance(f, Finding)
         json.dumps(f.evidence)  # raises on tuples of non-JSON values, dates, …

@@ -16,6 +16,7 @@ from cookiescan.config import (
     compile_patterns,
     ignores_from,
     load_config_file,
+    parse_days,
     parse_states,
     validate_url,
 )
@@ -33,7 +34,11 @@ def site_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return compose(
         click.option("--no-sitemap", is_flag=True, help="Do not read /sitemap.xml."),
         click.option("--consent", "consent_states", default=None, metavar="STATES", envvar="COOKIESCAN_CONSENT",
-                     help="Consent states to scan, comma-separated: before,accept,reject (default: all three)."),
+                     help="Consent states to scan, comma-separated: before,accept,reject (the default) and "
+                          "withdraw (accept, then find the way back and refuse there)."),
+        click.option("--revisit-days", default=None, metavar="DAYS",
+                     help="After the accept state, visit its first page again with the clock moved forward by "
+                          "these days, to see lifetimes renewed on each visit [30,200,390]; 'none' to skip."),
         click.option("--max-pages", type=click.IntRange(1, 100000), default=None, help="Pages per state [20]."),
         click.option("--depth", type=click.IntRange(0, 1000), default=None, help="Link depth from the start URLs [5]."),
         click.option("--include", multiple=True, metavar="REGEX", help="Only URLs matching this (repeatable)."),
@@ -124,6 +129,7 @@ def build_config(urls: tuple[str, ...], opts: dict[str, Any]) -> ScanConfig:
     if declared_from:
         declared_from = validate_url(declared_from, "--declared-from URL")
     states = parse_states(pick("consent_states", "consent_states", "before,accept,reject"))
+    revisit_days = pick("revisit_days")
     include = tuple(pick("include", default=()) or ())
     exclude = tuple(pick("exclude", default=()) or ())
     compile_patterns(include, "--include")
@@ -134,6 +140,7 @@ def build_config(urls: tuple[str, ...], opts: dict[str, Any]) -> ScanConfig:
         raise UsageError(f"--declared: file not found: {declared}")
     kwargs: dict[str, Any] = dict(
         urls=seeds, sitemap=sitemap, states=states, include=include, exclude=exclude,
+        **({"revisit_days": parse_days(revisit_days)} if revisit_days is not None else {}),
         respect_robots=not (opts.get("ignore_robots") or data.get("respect_robots") is False),
         use_sitemap=not opts.get("no_sitemap"),
         first_party=tuple(pick("first_party", default=()) or ()),

@@ -54,6 +54,7 @@ class VisitRecorder:
     dropped_writes: int = 0
     popups: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # collector name -> first failure
+    clock_offset: float = 0.0  # seconds the page's clock runs ahead (a revisit "later"); scripts' dates follow it
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()

@@ -102,7 +102,11 @@ class CookieWriteCollector(Collector):
         name, value, attrs, attr_text = split_cookie(line)
         if not name and not value:
             return
-        days, raw, deletes = requested_lifetime(attrs, now)
+        # a revisit runs the page's clock ahead (``rec.clock_offset``): a script's Expires is read on that clock,
+        # a server's on the real one; the write is dated on the page's timeline
+        page_now = now + rec.clock_offset
+        days, raw, deletes = requested_lifetime(attrs, now if via == "header" else page_now)
+        now = page_now
         rec.raw_lines[len(rec.writes)] = line
         rec.writes.append(CookieWrite(
             name=name[:MAX_NAME], domain=(attrs.get("domain") or host).lstrip(".").lower(),

@@ -32,7 +32,9 @@ What is where (each module imports only the ones above it):
 * ``engines`` — config, autoconsent and heuristic (first and second layer) accept / reject;
 * ``verify`` — reading the page (``verify.js``) and judging whether the choice was recorded;
 * ``choose`` — the engines in order, each :class:`~cookiescan.consent.choose.Attempt` verified;
-* ``apply`` — :func:`apply_consent`, the step itself.
+* ``apply`` — :func:`apply_consent`, the step itself;
+* ``withdraw`` — :func:`withdraw_consent`: the way back to the choice after an accept (``way_back.js``, the
+  consent managers' reopen APIs in ``reopen.js``) and the refusal made there.
 
 Every page-side script is a ``*.js`` file of this package, read through :mod:`cookiescan.resources`.
 """
@@ -41,6 +43,7 @@ from cookiescan.consent.apply import apply_consent
 from cookiescan.consent.autoconsent import BINDING, autoconsent_config, rules_for
 from cookiescan.consent.lexicon import LEXICON, classify, mentions_cookies, normalise
 from cookiescan.consent.page import Control, Layer, Toggle, read_layer
+from cookiescan.consent.withdraw import Withdrawal, withdraw_consent
 
 __all__ = [
     "BINDING",
@@ -48,6 +51,7 @@ __all__ = [
     "Control",
     "Layer",
     "Toggle",
+    "Withdrawal",
     "apply_consent",
     "autoconsent_config",
     "classify",
@@ -55,4 +59,5 @@ __all__ = [
     "normalise",
     "read_layer",
     "rules_for",
+    "withdraw_consent",
 ]

@@ -194,6 +194,7 @@ def _outcome(run: Run, base: BannerResult, attempts: list[Attempt], page_errors:
     return replace(base, cmp=base.cmp or method, method=method, succeeded=done is not None, clicks=clicks,
                    buttons=buttons, error=error, notes=tuple(run.notes), confirmed=done is not None,
                    confirmation=verdict.lines if verdict else ("no engine could make the choice",),
+                   choice_storage=verdict.stored if verdict and done is not None else (),
                    attempts=tuple(a.line() for a in attempts))
 
 

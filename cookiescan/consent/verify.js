@@ -1,9 +1,11 @@
 async () => {
   // What the page says about the visitor's consent choice, read the way each platform publishes it: its
   // JavaScript API, its own choice cookie or storage, and IAB TCF's __tcfapi. Plus the names of this
-  // frame's localStorage / sessionStorage keys (a home-made banner's choice is a new key or cookie).
-  // Values are reduced to the facts verify.py judges (flags and counts): nothing identifying leaves the page.
-  const out = {platforms: {}, storage: []};
+  // frame's localStorage / sessionStorage keys (a home-made banner's choice is a new key or cookie), each with
+  // a short digest of its value (a choice made again, e.g. withdrawn, rewrites the same key).
+  // Values are reduced to the facts verify.py judges (flags, counts, digests): nothing identifying leaves the page.
+  const out = {platforms: {}, storage: [], digests: {}};
+  const digest = (text) => { let h = 0; for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0; return (h >>> 0).toString(36) + ':' + text.length; };
   const cookie = (name) => {
     const m = document.cookie.match(new RegExp('(?:^|; )' + name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&') + '=([^;]*)'));
     if (!m) return null;
@@ -11,7 +13,13 @@ async () => {
   };
   const guard = (name, fn) => { try { const v = fn(); if (v) out.platforms[name] = v; } catch (e) { /* the site's */ } };
   for (const area of ['localStorage', 'sessionStorage']) {
-    try { for (const k of Object.keys(window[area])) out.storage.push(area + ':' + k.slice(0, 100)); } catch (e) { }
+    try {
+      for (const k of Object.keys(window[area])) {
+        const name = area + ':' + k.slice(0, 100);
+        out.storage.push(name);
+        out.digests[name] = digest(String(window[area].getItem(k) || ''));
+      }
+    } catch (e) { }
   }
   out.storage = out.storage.slice(0, 300);
 

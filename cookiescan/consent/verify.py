@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -56,6 +57,15 @@ class Reading:
     cookies: frozenset[str] = frozenset()
     storage: frozenset[str] = frozenset()
     banner_shown: bool = False
+    digests: Mapping[str, str] = field(default_factory=dict)  # cookie or storage name -> digest of its value
+
+    def changed(self, before: Reading) -> tuple[frozenset[str], frozenset[str]]:
+        """(cookies, storage keys) that are new since ``before`` or hold another value (a choice made again)."""
+        def moved(name: str) -> bool:
+            return before.digests.get(name) != self.digests.get(name)
+
+        return (frozenset(n for n in self.cookies if n not in before.cookies or moved(n)),
+                frozenset(n for n in self.storage if n not in before.storage or moved(n)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +76,7 @@ class Verdict:
     recorded: bool
     lines: tuple[str, ...]
     platforms: tuple[str, ...] = ()
+    stored: tuple[str, ...] = ()  # the cookies / storage keys ("localStorage:key") that hold the choice
 
     @property
     def summary(self) -> str:
@@ -174,6 +185,8 @@ def judge(action: str, before: Reading, now: Reading, self_test: bool | None = N
     if present:
         said = [_JUDGES[name](action, now.platforms[name]) for name in present]
         lines += [s.line for s in said]
+        cookies, keys = now.changed(before)
+        stored = _consentish(frozenset(n for n in cookies | keys if not _tracker(n)))
         recorded = all(s.recorded for s in said)
         wrong = [PLATFORM_NAMES[n] for n, s in zip(present, said, strict=True) if s.recorded and not s.right_kind]
         if wrong:
@@ -181,15 +194,19 @@ def judge(action: str, before: Reading, now: Reading, self_test: bool | None = N
                          f"not {'an acceptance' if action == 'accept' else 'a refusal'}")
         kind_ok = recorded and not wrong
     else:
-        new_cookies, new_storage = now.cookies - before.cookies, now.storage - before.storage
+        new_cookies, new_storage = now.changed(before)
         trackers = frozenset(n for n in new_cookies | new_storage if _tracker(n))
         new_cookies, new_storage = new_cookies - trackers, new_storage - trackers
+        stored = _consentish(new_cookies | new_storage)
         if trackers and not (new_cookies or new_storage):  # (trackers that follow a recorded choice: no news)
             lines.append(f"new tracker storage (records no choice): {_sample(trackers)}")
+        fresh = now.cookies - before.cookies
         if new_cookies:
-            lines.append(f"new first-party cookie {_sample(_consentish(new_cookies))}")
+            lines.append(f"{'new' if new_cookies & fresh else 'rewritten'} first-party cookie "
+                         f"{_sample(_consentish(new_cookies))}")
         if new_storage:
-            lines.append(f"new storage key {_sample(_consentish(new_storage))}")
+            lines.append(f"{'new' if new_storage - before.storage else 'rewritten'} storage key "
+                         f"{_sample(_consentish(new_storage))}")
         if not (new_cookies or new_storage):
             lines.append("no new first-party cookie or storage key")
         recorded = bool(new_cookies or new_storage) or self_test is True
@@ -198,7 +215,7 @@ def judge(action: str, before: Reading, now: Reading, self_test: bool | None = N
         lines.append(f"autoconsent test step {'passed' if self_test else 'failed'}")
     lines.append("banner still shown" if now.banner_shown else "banner gone")
     return Verdict(kind_ok and not now.banner_shown, recorded, tuple(lines),
-                   tuple(PLATFORM_NAMES[n] for n in present))
+                   tuple(PLATFORM_NAMES[n] for n in present), tuple(sorted(stored)))
 
 
 def _tracker(name: str) -> bool:
@@ -230,10 +247,12 @@ async def read(page: Page) -> Reading | None:
     if not isinstance(data, dict):
         return None
     site = site_of(host_of(page.url))
-    cookies = frozenset(str(c.get("name")) for c in jar
-                        if site and site_of(str(c.get("domain") or "").lstrip(".").lower()) == site)
+    own = [c for c in jar if site and site_of(str(c.get("domain") or "").lstrip(".").lower()) == site]
+    digests = {str(c.get("name")): hashlib.sha256(str(c.get("value") or "").encode()).hexdigest()[:12] for c in own}
+    digests.update({str(k): str(v) for k, v in (data.get("digests") or {}).items()})
     platforms = {str(k): v for k, v in (data.get("platforms") or {}).items() if isinstance(v, dict)}
-    return Reading(platforms, cookies, frozenset(str(s) for s in data.get("storage") or ()), layer.found)
+    return Reading(platforms, frozenset(str(c.get("name")) for c in own),
+                   frozenset(str(s) for s in data.get("storage") or ()), layer.found, digests)
 
 
 async def confirm(page: Page, action: str, before: Reading, *, self_test: bool | None = None,

@@ -32,6 +32,7 @@ from cookiescan.models.records import (
     LifetimeCap,
     PageVisit,
     RequestRecord,
+    Revisit,
     ScanResult,
     SkippedPage,
     StateResult,
@@ -42,6 +43,8 @@ from cookiescan.models.records import (
 from cookiescan.models.serial import from_dict, to_dict
 from cookiescan.models.vocabulary import (
     CATEGORIES,
+    CHOICE_STATES,
+    DEFAULT_STATES,
     GATES,
     SEVERITIES,
     STATES,
@@ -55,10 +58,10 @@ from cookiescan.models.vocabulary import (
 )
 
 __all__ = [
-    "CATEGORIES", "FAILED_VISIT_REASONS", "GATES", "REDACTED", "SCHEMA_VERSION", "SEVERITIES", "STATES",
-    "BannerResult", "BrowserEvidence", "Category", "Cookie", "CookieWrite", "Finding", "FrameRecord", "Gate",
-    "Ignore", "LifetimeCap", "PageVisit", "Party", "RequestRecord", "ScanResult", "Severity", "SkippedPage",
-    "State", "StateResult", "StorageItem", "ThirdParty", "ToolInfo", "active", "below_min_seen", "confirmed",
-    "fails_gate", "from_dict", "ignored", "severity_at_least", "severity_rank", "to_dict", "verdict",
-    "worst_severity",
+    "CATEGORIES", "CHOICE_STATES", "DEFAULT_STATES", "FAILED_VISIT_REASONS", "GATES", "REDACTED", "SCHEMA_VERSION",
+    "SEVERITIES", "STATES", "BannerResult", "BrowserEvidence", "Category", "Cookie", "CookieWrite", "Finding",
+    "FrameRecord", "Gate", "Ignore", "LifetimeCap", "PageVisit", "Party", "RequestRecord", "Revisit", "ScanResult",
+    "Severity", "SkippedPage", "State", "StateResult", "StorageItem", "ThirdParty", "ToolInfo", "active",
+    "below_min_seen", "confirmed", "fails_gate", "from_dict", "ignored", "severity_at_least", "severity_rank",
+    "to_dict", "verdict", "worst_severity",
 ]

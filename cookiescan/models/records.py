@@ -204,6 +204,26 @@ class BannerResult:
     confirmed: bool | None = None
     confirmation: tuple[str, ...] = ()  # how it was verified, or what was checked and missing
     attempts: tuple[str, ...] = ()  # the engines tried, in order, each with its outcome
+    choice_storage: tuple[str, ...] = ()  # cookies / storage keys ("localStorage:key") that recorded the choice
+    # withdraw state (after the accept above): the way back to the choice and the refusal made there
+    withdraw_found: bool | None = None  # a way back was found (a visible control, or the consent manager's API)
+    withdraw_via: str | None = None  # e.g. "link 'Gérer mes cookies'", "floating button", "consent manager API"
+    withdraw_clicks: int | None = None  # clicks from the accepted page to the recorded refusal
+    withdraw_buttons: tuple[str, ...] = ()
+    withdrawn: bool | None = None  # the refusal was recorded (True), tried and not recorded (False)
+    withdrawn_at: str | None = None  # UTC time of the refusal: what follows is "after withdrawal"
+
+
+@dataclass(frozen=True, slots=True)
+class Revisit:
+    """A later visit with the browser clock moved forward (accept state): which cookies the page wrote again
+    and the lifetime each asked for then, counted from that (simulated) day."""
+
+    offset_days: int  # how far the clock was moved
+    url: str
+    at: str  # the simulated UTC time of the visit
+    writes: tuple[CookieWrite, ...] = ()
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +240,7 @@ class StateResult:
     applicable: bool = True  # False: accept/reject on a site with no consent banner (nothing to choose)
     not_applicable: str | None = None  # why, when not applicable
     tcf: dict[str, Any] | None = None  # the state's IAB TCF signal (the last page's getTCData), decoded
+    revisits: tuple[Revisit, ...] = ()  # accept: the clock moved forward (lifetime renewed on each visit?)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-#: A consent state: a fresh browser context each, in this order.
-State = Literal["before", "accept", "reject"]
+#: A consent state: a fresh browser context each, in this order. ``withdraw`` accepts, then finds the way
+#: back and refuses there (opt-in: ``--consent before,accept,reject,withdraw``).
+State = Literal["before", "accept", "reject", "withdraw"]
 STATES: tuple[State, ...] = get_args(State)
+DEFAULT_STATES: tuple[State, ...] = ("before", "accept", "reject")
+#: The states that make a choice on their first page (and make it again after a browser restart).
+CHOICE_STATES: tuple[State, ...] = ("accept", "reject", "withdraw")
 #: How bad a finding is, lowest first; a gate (``--fail-on``) may also be "never".
 Severity = Literal["low", "medium", "high"]
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)

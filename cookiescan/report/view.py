@@ -31,10 +31,12 @@ STATE_LABELS = {
     "before": "Before any choice",
     "accept": "After accept all",
     "reject": "After reject all",
+    "withdraw": "After accepting, then withdrawing",
     "all": "All states",
     "notice": "In the notice",
 }
-STATE_SHORT = {"before": "Before", "accept": "Accept", "reject": "Reject", "all": "All states", "notice": "Notice"}
+STATE_SHORT = {"before": "Before", "accept": "Accept", "reject": "Reject", "withdraw": "Withdraw", "all": "All states",
+               "notice": "Notice"}
 DEFAULT_CAP_MONTHS = 13
 
 

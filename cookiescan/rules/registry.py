@@ -24,12 +24,14 @@ from cookiescan.rules.notice import (
     refusal_not_remembered,
     undeclared_vendor,
 )
+from cookiescan.rules.renewal import consent_kept_too_long, lifetime_renewed_on_visit
 from cookiescan.rules.signals import (
     consent_mode_granted_after_reject,
     consent_mode_granted_before_choice,
     tcf_consent_after_reject,
     tcf_legitimate_interest,
 )
+from cookiescan.rules.withdrawal import tracking_after_withdrawal, withdrawal_not_found
 
 if TYPE_CHECKING:
     from cookiescan.declared import DeclaredList
@@ -231,6 +233,37 @@ _REGISTRY: tuple[RuleInfo, ...] = (
         f"GDPR art. 7(3) (refusing as easy as consenting); {_GUIDELINES} (keep the choice, "
         "recommended 6 months); EDPB Cookie Banner Taskforce report (17 Jan 2023).",
         check=refusal_not_remembered, needs_notice=True,
+    ),
+    RuleInfo(
+        "withdrawal-not-found", "No way to withdraw consent", "high",
+        "After accepting, nothing on the page lets the visitor change their mind: no link or button to the "
+        "cookie settings (\"Gérer mes cookies\", \"Cookie settings\", a floating button) and no consent-manager "
+        "API that reopens the choice. Withdrawing must be as easy as giving consent, at any time.",
+        f"GDPR art. 7(3); {_GUIDELINES} (withdrawal as easy as consent, reachable at any time).",
+        check=withdrawal_not_found,
+    ),
+    RuleInfo(
+        "tracking-after-withdrawal", "Tracking after consent was withdrawn", "high",
+        "After the visitor withdrew consent (and the site recorded the refusal), analytics or marketing "
+        "cookies are written again or trackers are contacted. The evidence lists the cookies set while consent "
+        "stood and left in place.",
+        f"GDPR art. 7(3) (withdrawal ends the processing it covered); {_EPRIVACY}; {_GUIDELINES}.",
+        check=tracking_after_withdrawal,
+    ),
+    RuleInfo(
+        "lifetime-renewed-on-visit", "Cookie lifetime renewed on each visit", "medium",
+        "On later visits (the page visited again with the clock moved forward) the cookie is written again with "
+        "a fresh expiry, so it keeps tracking beyond the lifetime cap counted from the first consent. Lifetimes "
+        "must not be extended automatically on each visit.",
+        f"{_CNIL} (audience measurement: 13 months, not extended on each visit).",
+        check=lifetime_renewed_on_visit,
+    ),
+    RuleInfo(
+        "consent-kept-too-long", "The choice is kept longer than the cap", "medium",
+        "The consent platform stores the visitor's choice (consent or refusal) for longer than the lifetime cap. "
+        "The choice should be asked again after about six months and never kept longer than 13.",
+        f"{_CNIL} (keeping the choice: about 6 months recommended).",
+        check=consent_kept_too_long,
     ),
 )  # fmt: skip
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cookiescan.collect import ContextRecorder
+from cookiescan.models import CHOICE_STATES
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
@@ -70,7 +71,7 @@ class Tabs:
             if lane.ctx is None or lane.generation != self.session.generation:
                 await self.open(lane)
                 # a fresh context has an empty jar: the choice must be made again before other pages
-                lane.reconsent = lane.state in ("accept", "reject")
+                lane.reconsent = lane.state in CHOICE_STATES
             if lane.reconsent and not consent:
                 lane.reconsent = False
                 lane.ready.clear()

@@ -26,6 +26,7 @@ from cookiescan.scan.frontier import Frontier, PageTask
 from cookiescan.scan.har import StateHar
 from cookiescan.scan.keeper import BrowserKeeper
 from cookiescan.scan.lanes import Lane, Tabs
+from cookiescan.scan.revisit import revisit
 from cookiescan.scan.state import StateRun
 from cookiescan.scan.visit import Visitor
 from cookiescan.version import __version__
@@ -143,6 +144,14 @@ class Scanner:
             title=cfg.title, description=cfg.description, interrupted=self.interrupted,
         )
 
+    def _revisits_due(self, state: str, run: StateRun) -> bool:
+        """The accept state revisits its first page with the clock moved forward, once consent is recorded,
+        unless the budget is spent or the browser is gone."""
+        over_budget = self._deadline is not None and time.monotonic() > self._deadline
+        dead = self.keeper is not None and self.keeper.dead
+        return (state == "accept" and bool(self.config.revisit_days) and run.banner is not None
+                and run.banner.succeeded and not over_budget and not dead)
+
     # -- one state ------------------------------------------------------------------------------------
     async def _run_state(self, state: str, tabs: Tabs, visitor: Visitor) -> None:
         """Visit the frontier's pages in order; the first state discovers (its pages add links), the
@@ -186,6 +195,8 @@ class Scanner:
             if lane.ctx is not None:
                 with contextlib.suppress(Exception):
                     run.final_jar([dict(c) for c in await lane.ctx.cookies()])
+                if self._revisits_due(state, run):
+                    run.revisits = await revisit(lane, first.url, self.config, self.progress)
         finally:
             if discovering_started:
                 await frontier.end_discovery()

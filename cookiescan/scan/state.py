@@ -17,6 +17,7 @@ from cookiescan.models import (
     CookieWrite,
     FrameRecord,
     PageVisit,
+    Revisit,
     SkippedPage,
     StateResult,
     StorageItem,
@@ -47,6 +48,7 @@ class StateRun:
         self.visits: list[PageVisit] = []
         self.skipped: list[SkippedPage] = []
         self.banner: BannerResult | None = None
+        self.revisits: tuple[Revisit, ...] = ()
         self.cookies: dict[tuple[str, str, str], _CookieAcc] = {}
         self.storage: dict[tuple[str, str, str], StorageItem] = {}
         self._order = 0
@@ -92,7 +94,7 @@ class StateRun:
         tcf = next((v.tcf for v in reversed(self.visits) if v.tcf is not None), None)
         return StateResult(state=self.state, pages=tuple(self.visits), cookies=tuple(cookies),
                            storage=tuple(self.storage.values()), third_parties=self._third_parties(cookies),
-                           frames=tuple(frames.values()), banner=self.banner, tcf=tcf)
+                           frames=tuple(frames.values()), banner=self.banner, tcf=tcf, revisits=self.revisits)
 
     def _cookie(self, acc: _CookieAcc, show_values: bool) -> Cookie:
         live = [w for w in acc.writes if not w.deletes]

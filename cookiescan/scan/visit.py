@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cookiescan.consent import apply_consent, read_layer
-from cookiescan.models import BannerResult, PageVisit, SkippedPage
+from cookiescan.consent import Withdrawal, apply_consent, read_layer, withdraw_consent
+from cookiescan.models import CHOICE_STATES, BannerResult, PageVisit, SkippedPage
 from cookiescan.scan.discover import first_line, net_error
 from cookiescan.scan.settle import BANNER_QUIET, page_quiet, settle
 
@@ -104,7 +104,7 @@ class Visitor:
         settle_ms, settled = await settle(page, ctx, rec, quiet=cfg.settle_quiet, bound=cfg.settle_max)
         banner_again = False
         made = run.banner is not None and run.banner.found and run.banner.clicks > 0  # confirmed or not
-        if not consent and state in ("accept", "reject") and made:
+        if not consent and state in CHOICE_STATES and made:
             # a banner that comes back on the next pages means the choice was not remembered
             with contextlib.suppress(Exception):
                 banner_again = (await asyncio.wait_for(read_layer(page), 5)).found
@@ -144,16 +144,31 @@ class Visitor:
         return added
 
     async def consent(self, page: Page, rec: VisitRecorder, state: str, *, screenshot: bool = True) -> BannerResult:
-        """Find the banner and make the state's choice; a consent manager that throws is recorded."""
+        """Find the banner and make the state's choice (withdraw: accept, then the way back and a refusal
+        there); a consent manager that throws is recorded."""
         shot = None
         if screenshot and self.evidence_dir is not None and self.config.screenshots:
             shot = self.evidence_dir / f"banner-{state}.png"
+        action = "accept" if state == "withdraw" else state
         try:
-            banner = await apply_consent(page, state, self.config.consent, screenshot_path=shot,
+            banner = await apply_consent(page, action, self.config.consent, screenshot_path=shot,
                                          idle=lambda: page_quiet(page, rec, quiet=BANNER_QUIET))
+            if state == "withdraw":
+                banner = replace(banner, state=state)
+                if banner.succeeded:
+                    banner = with_withdrawal(banner, await withdraw_consent(page, self.config.consent))
         except Exception as exc:  # a CMP that throws is recorded, the scan goes on
             return BannerResult(state=state, found=False, page_url=page.url, error=first_line(exc))
         if banner.screenshot and shot is not None and self.evidence_dir is not None:
             # stored relative to the result file: "<name>-evidence/banner-accept.png"
             banner = replace(banner, screenshot=f"{self.evidence_dir.name}/{shot.name}")
         return banner
+
+
+def with_withdrawal(banner: BannerResult, w: Withdrawal) -> BannerResult:
+    """The accept's banner record with the way back and the refusal made there."""
+    return replace(banner, withdraw_found=w.found, withdraw_via=w.via, withdraw_clicks=w.clicks if w.found else None,
+                   withdraw_buttons=w.buttons, withdrawn=w.withdrawn, withdrawn_at=w.at,
+                   notes=(*banner.notes, *w.notes),
+                   attempts=(*banner.attempts, *(f"withdraw: {a}" for a in w.attempts)),
+                   confirmation=(*banner.confirmation, *(f"withdrawal: {c}" for c in w.confirmation)))
