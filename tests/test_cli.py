@@ -112,7 +112,7 @@ def test_unknown_option_and_missing_argument_are_usage_errors(invoke: Invoke) ->
 
 # -- no browser: help, version, schema -----------------------------------------------------------------
 
-@pytest.mark.parametrize("command", ["scan", "demo", "report", "diff", "schema", "doctor"])
+@pytest.mark.parametrize("command", sorted(cli.main.commands))
 def test_every_command_has_help_with_an_example(command: str, invoke: Invoke) -> None:
     result = invoke(command, "--help")
     assert result.exit_code == 0, result.output
@@ -125,7 +125,8 @@ def test_top_level_help_and_version(invoke: Invoke) -> None:
 
     result = invoke("--help")
     assert result.exit_code == 0
-    for command in ("scan", "demo", "report", "diff", "schema", "doctor"):
+    for command in ("scan", "demo", "report", "diff", "schema", "doctor", "batch", "worker", "db", "portfolio",
+                    "pack", "verify", "keygen"):
         assert re.search(rf"^  {command}\b", result.stdout, flags=re.M), command
     version = invoke("--version")
     assert (version.exit_code, version.stdout) == (0, f"cookiescan, version {__version__}\n")
