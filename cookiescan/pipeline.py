@@ -117,7 +117,9 @@ class Audit:
                 warnings.append(exc.message)
             if notice is None:
                 warnings.append(f"could not load the cookie notice {config.notice}")
-        result = analyse(raw, config, declared_list, notice)
+        with scanner.timeline.span("analysis"):
+            result = analyse(raw, config, declared_list, notice)
+        result = replace(result, timings=scanner.timeline.result())
         if interrupted:
             result = replace(result, interrupted=True)
         return AuditOutcome(result, seed_error=seed_error, interrupted=interrupted, warnings=tuple(warnings))

@@ -90,6 +90,9 @@ browser_options = compose(
     click.option("--headful", is_flag=True, help="Show the browser window."),
 )
 
+profile_option = click.option("--profile", is_flag=True,
+                              help="Print where the time went: a waterfall of the run's phases and page visits.")
+
 common_options = compose(
     click.option("--debug", is_flag=True, help="Show tracebacks and debug logs."),
     click.option("-q", "--quiet", is_flag=True, help="No progress output."),

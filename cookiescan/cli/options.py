@@ -9,7 +9,14 @@ from typing import Any
 
 import click
 
-from cookiescan.cli.common import browser_options, common_options, compose, gate_options, output_options
+from cookiescan.cli.common import (
+    browser_options,
+    common_options,
+    compose,
+    gate_options,
+    output_options,
+    profile_option,
+)
 from cookiescan.config import (
     ConsentSelectors,
     ScanConfig,
@@ -91,7 +98,7 @@ def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="A written cookie notice (web page or local .html/.txt) to hold the site to."),
         click.option("--baseline", type=click.Path(dir_okay=False), metavar="OLD.json",
                      help="Compare with an earlier result; --fail-on then gates on new findings only."),
-        evidence_options, output_options, gate_options, browser_options, common_options,
+        evidence_options, output_options, gate_options, browser_options, profile_option, common_options,
     )(fn)
 
 

@@ -26,6 +26,7 @@ from cookiescan.cli.common import (
     handle_errors,
     load_result,
     output_options,
+    profile_option,
 )
 from cookiescan.cli.evidence import check_pack_target, pack_scan, sign_key_option
 from cookiescan.cli.options import build_config, evidence_options, scan_options
@@ -37,6 +38,7 @@ from cookiescan.party import site_of_url
 from cookiescan.pipeline import Audit, AuditOutcome
 from cookiescan.progress import choose
 from cookiescan.report import ReportOptions, parse_output_spec, render, write
+from cookiescan.report.waterfall import render_text
 
 Outputs = list[tuple[Path, str]]
 
@@ -90,9 +92,12 @@ def run_scan(config: ScanConfig, opts: dict[str, Any], outputs: Outputs | None =
     result = outcome.result
     ropts = ReportOptions(show_values=config.show_values, fail_on=config.fail_on, base_dir=first.parent,
                           title=config.title)
-    for path, fmt in outputs:
-        write(result, path, fmt, ropts)
-        click.echo(f"Wrote {path}", err=True)
+    with run.scanner.timeline.span("reports"):
+        for path, fmt in outputs:
+            write(result, path, fmt, ropts)
+            click.echo(f"Wrote {path}", err=True)
+    if opts.get("profile"):
+        click.echo(render_text(run.scanner.timeline.result()), err=True)
     if pack_target is not None:
         pack_scan(result, outputs, pack_target, ropts, sign_key)
     _github_summary(result, ropts)
@@ -150,6 +155,7 @@ def _github_summary(result: ScanResult, ropts: ReportOptions) -> None:
 @output_options
 @gate_options
 @browser_options
+@profile_option
 @common_options
 @handle_errors
 def demo(**opts: Any) -> None:

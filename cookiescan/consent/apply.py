@@ -126,6 +126,7 @@ async def _apply(run: Run, driver: Autoconsent, selectors: ConsentSelectors, scr
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(driver.changed.wait(), min(0.5, max(0.05, deadline - now)))
 
+    waited = int((time.monotonic() - t0) * 1000)
     best = driver.best(action)
     by_autoconsent = best is not None
     found = by_autoconsent or layer.found or config_seen
@@ -136,7 +137,8 @@ async def _apply(run: Run, driver: Autoconsent, selectors: ConsentSelectors, scr
         notes = ["no banner found", *run.notes]
         if cmp_name:
             notes.append(f"autoconsent detected {cmp_name} but no open popup")
-        return BannerResult(state=state, found=False, cmp=cmp_name, page_url=_url(page), notes=tuple(notes))
+        return BannerResult(state=state, found=False, cmp=cmp_name, page_url=_url(page), notes=tuple(notes),
+                            wait_ms=waited)
     run.notes.append(f"banner found after {int((time.monotonic() - t0) * 1000)} ms")
 
     accept_first = bool(layer.of("accept"))
@@ -158,7 +160,7 @@ async def _apply(run: Run, driver: Autoconsent, selectors: ConsentSelectors, scr
     engines = plan(action or "", selectors, by_autoconsent and autoconsent_ok)
     method = engines[0] if action else ("config" if config_selector else (
         "autoconsent" if by_autoconsent else "heuristic"))
-    base = BannerResult(state=state, found=True, page_url=_url(page), screenshot=shot_name,
+    base = BannerResult(state=state, found=True, page_url=_url(page), screenshot=shot_name, wait_ms=waited,
                         accept_on_first_layer=accept_first if layer_known else None,
                         reject_on_first_layer=reject_first if layer_known else None)
     if action is None:

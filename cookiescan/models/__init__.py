@@ -35,6 +35,7 @@ from cookiescan.models.records import (
     Revisit,
     ScanResult,
     SkippedPage,
+    Span,
     StateResult,
     StorageItem,
     ThirdParty,
@@ -61,7 +62,7 @@ __all__ = [
     "CATEGORIES", "CHOICE_STATES", "DEFAULT_STATES", "FAILED_VISIT_REASONS", "GATES", "REDACTED", "SCHEMA_VERSION",
     "SEVERITIES", "STATES", "BannerResult", "BrowserEvidence", "Category", "Cookie", "CookieWrite", "Finding",
     "FrameRecord", "Gate", "Ignore", "LifetimeCap", "PageVisit", "Party", "RequestRecord", "Revisit", "ScanResult",
-    "Severity", "SkippedPage", "State", "StateResult", "StorageItem", "ThirdParty", "ToolInfo", "active",
+    "Severity", "SkippedPage", "Span", "State", "StateResult", "StorageItem", "ThirdParty", "ToolInfo", "active",
     "below_min_seen", "confirmed", "fails_gate", "from_dict", "ignored", "severity_at_least", "severity_rank",
     "to_dict", "verdict", "worst_severity",
 ]

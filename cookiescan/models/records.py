@@ -199,6 +199,7 @@ class BannerResult:
     page_url: str = ""
     error: str | None = None
     notes: tuple[str, ...] = ()
+    wait_ms: int | None = None  # how long the banner was waited for (until found, or given up)
     # accept/reject: did the site record the choice? True verified, False checked and not recorded (the
     # state's findings are then unconfirmed), None not checked (before, no banner)
     confirmed: bool | None = None
@@ -290,6 +291,18 @@ class LifetimeCap:
 
 
 @dataclass(frozen=True, slots=True)
+class Span:
+    """One phase of the run on its timeline (``--profile``, the report's Pages section): milliseconds from the
+    start of the scan, and how long it took."""
+
+    phase: str  # "browser start", "discovery", "load", "banner wait", "choice", "settle", "collect", "analysis"…
+    start_ms: int
+    ms: int
+    state: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     """The canonical, versioned output of one scan."""
 
@@ -314,6 +327,7 @@ class ScanResult:
     notice: dict[str, Any] | None = None  # what the written cookie notice promises (cookiescan.notice)
     lifetime_cap: LifetimeCap | None = None  # the cap the rules judged against (set by the analysis)
     runs: int = 1  # --repeat N: the result merges N independent scans; records carry ``seen_in``
+    timings: tuple[Span, ...] = ()  # where the time went (browser start, discovery, each page's phases, analysis)
 
     # -- convenience ---------------------------------------------------------------------------
     @property

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from cookiescan.models import Cookie, Finding
 from cookiescan.rules.context import RuleContext, parse_time
@@ -44,7 +45,8 @@ def lifetime_renewed_on_visit(ctx: RuleContext) -> list[Finding]:
         end = cap_end(set_at, months)
         if first_expiry > end + CAP_TOLERANCE:
             continue  # over the cap on its own: lifetime-over-cap says so
-        visits, alive_until = [], first_expiry
+        visits: list[dict[str, Any]] = []
+        alive_until = first_expiry
         for rv in st.revisits:
             at = parse_time(rv.at)
             w = next((w for w in rv.writes if w.name == c.name and bare(w.domain) == bare(c.domain)
@@ -60,13 +62,14 @@ def lifetime_renewed_on_visit(ctx: RuleContext) -> list[Finding]:
         if not visits or alive_until <= first_expiry + timedelta(days=1) or alive_until <= end + CAP_TOLERANCE:
             continue
         last = visits[-1]
+        first_expires = _expires(set_at, first.requested_lifetime_days)
+        cap_ends = end.isoformat(timespec="seconds").replace("+00:00", "Z")
         ev = {"state": "accept", "cookie": c.name, "domain": c.domain, "category": c.category, "vendor": c.vendor,
-              "first_set": first.time, "first_expires": _expires(set_at, first.requested_lifetime_days),
-              "cap_months": months, "cap_ends": end.isoformat(timespec="seconds").replace("+00:00", "Z"),
+              "first_set": first.time, "first_expires": first_expires, "cap_months": months, "cap_ends": cap_ends,
               "visits": visits, "set_by": first.set_by}
         msg = (f"Cookie {c.name} is written again with a fresh expiry on later visits: set on {first.time[:10]} "
-               f"until {ev['first_expires'][:10]}, a visit {last['day']} days later pushes it to "
-               f"{last['expires'][:10]}, past the {months}-month cap from the first consent ({ev['cap_ends'][:10]}).")
+               f"until {first_expires[:10]}, a visit {last['day']} days later pushes it to "
+               f"{str(last['expires'])[:10]}, past the {months}-month cap from the first consent ({cap_ends[:10]}).")
         out.append(Finding("lifetime-renewed-on-visit", "medium", "accept", c.name, msg, ev))
     return out
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from cookiescan.errors import SeedUnreachableError
 from cookiescan.resources import read_text
+from cookiescan.scan.timeline import Timeline
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -191,16 +192,18 @@ async def _sitemaps(fetch: _Fetcher, url: str, errors: list[str]) -> list[str]:
     return pages
 
 
-async def discover(session: BrowserSession, config: ScanConfig) -> Discovery:
+async def discover(session: BrowserSession, config: ScanConfig, timeline: Timeline | None = None) -> Discovery:
     """Probe the start URLs, read robots.txt, the sitemaps and the policy/notice pages.
 
     Raises :class:`SeedUnreachableError` when no start URL answers."""
     found = Discovery()
+    clock = timeline or Timeline()
     ctx = await session.new_context()
     try:
         fetch = _Fetcher(await ctx.new_page(), config.page_timeout)
         for seed in config.urls:
-            error = await fetch.probe(seed)
+            with clock.span("probe", url=seed):
+                error = await fetch.probe(seed)
             if error:
                 found.failures.append((seed, error))
             else:
@@ -214,15 +217,19 @@ async def discover(session: BrowserSession, config: ScanConfig) -> Discovery:
         found.errors += [f"start URL unreachable: {seed}: {error}" for seed, error in found.failures]
         origin = _origin(found.reachable[0])
         if config.respect_robots:
-            text = await fetch.text(origin + "/robots.txt")
+            with clock.span("robots.txt"):
+                text = await fetch.text(origin + "/robots.txt")
             if text is not None:
                 found.robots = RobotsRules(text)
         if config.use_sitemap or config.sitemap:
-            found.sitemap_pages = await _sitemaps(fetch, config.sitemap or origin + "/sitemap.xml", found.errors)
+            with clock.span("sitemap"):
+                found.sitemap_pages = await _sitemaps(fetch, config.sitemap or origin + "/sitemap.xml", found.errors)
         if config.declared_from:
-            found.policy_html = await fetch.html(config.declared_from)
+            with clock.span("policy page", url=config.declared_from):
+                found.policy_html = await fetch.html(config.declared_from)
         if config.notice and config.notice.startswith(("http://", "https://")):
-            found.notice_html = await fetch.html(config.notice)
+            with clock.span("notice page", url=config.notice):
+                found.notice_html = await fetch.html(config.notice)
     finally:
         with contextlib.suppress(Exception):
             await ctx.close()

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from cookiescan.config import compile_patterns
 from cookiescan.models import SkippedPage
 from cookiescan.party import host_of, site_of
 
 if TYPE_CHECKING:
-    from cookiescan.scan.discover import RobotsRules
+    from cookiescan.config import ScanConfig
+    from cookiescan.scan.discover import Discovery, RobotsRules
 
 NON_HTML_EXT = re.compile(
     r"\.(pdf|zip|gz|tgz|rar|7z|docx?|xlsx?|pptx?|odt|ods|csv|jpe?g|png|gif|webp|svg|ico|mp[34]|m4a|webm|avi|mov|"
@@ -206,3 +208,15 @@ class Frontier:
         async with self._cond:
             self._closed = True
             self._cond.notify_all()
+
+
+def frontier_for(config: ScanConfig, first_party: Iterable[str], found: Discovery) -> Frontier:
+    """The scan's frontier: the reachable start URLs, the unreachable ones recorded, the sitemap's pages queued."""
+    frontier = Frontier(found.reachable, site_domains=first_party, max_pages=config.max_pages,
+                        max_depth=config.depth, include=compile_patterns(config.include, "--include"),
+                        exclude=compile_patterns(config.exclude, "--exclude"), robots=found.robots)
+    for seed, error in found.failures:
+        frontier.skip(seed, "error", error)
+    for url in found.sitemap_pages:
+        frontier.offer(url, 1, "sitemap")
+    return frontier

@@ -18,10 +18,11 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from cookiescan.models import Revisit
+from cookiescan.models import BannerResult, Revisit
 from cookiescan.resources import read_text
 from cookiescan.scan.discover import first_line
 from cookiescan.scan.settle import settle
+from cookiescan.scan.timeline import Timeline
 
 if TYPE_CHECKING:
     from cookiescan.config import ScanConfig
@@ -32,11 +33,21 @@ DAY = 86400.0
 SETTLE_MAX = 4.0  # seconds a revisit waits for late cookies (it only needs the page's own writes)
 
 
-async def revisit(lane: Lane, url: str, config: ScanConfig, progress: Progress) -> tuple[Revisit, ...]:
+def revisits_due(config: ScanConfig, state: str, banner: BannerResult | None, *, stop: bool) -> bool:
+    """The accept state revisits its first page with the clock moved forward once consent is recorded, unless
+    the scan must stop (budget spent, browser gone)."""
+    return (state == "accept" and bool(config.revisit_days) and banner is not None and banner.succeeded
+            and not stop)
+
+
+async def revisit(lane: Lane, url: str, config: ScanConfig, progress: Progress,
+                  timeline: Timeline | None = None) -> tuple[Revisit, ...]:
     """Visit ``url`` once per ``config.revisit_days`` offset, in order, on the lane's context."""
     out: list[Revisit] = []
+    clock = timeline or Timeline()
     for days in config.revisit_days:
-        out.append(await _one(lane, url, days, config))
+        with clock.span(f"revisit +{days} d", state=lane.state, url=url):
+            out.append(await _one(lane, url, days, config))
         progress.message(f"{lane.state} revisit +{days} d: {url}")
     return tuple(out)
 

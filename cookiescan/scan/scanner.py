@@ -16,18 +16,19 @@ from pathlib import Path
 
 from cookiescan import known
 from cookiescan.browser import BrowserSession, resolve_executable
-from cookiescan.config import ScanConfig, compile_patterns
+from cookiescan.config import ScanConfig
 from cookiescan.models import SCHEMA_VERSION, BrowserEvidence, ScanResult, ToolInfo
 from cookiescan.party import PartyResolver, host_of, site_of
 from cookiescan.progress import Progress
 from cookiescan.scan.choices import decide
 from cookiescan.scan.discover import Discovery, discover, first_line
-from cookiescan.scan.frontier import Frontier, PageTask
+from cookiescan.scan.frontier import Frontier, PageTask, frontier_for
 from cookiescan.scan.har import StateHar
 from cookiescan.scan.keeper import BrowserKeeper
 from cookiescan.scan.lanes import Lane, Tabs
-from cookiescan.scan.revisit import revisit
+from cookiescan.scan.revisit import revisit, revisits_due
 from cookiescan.scan.state import StateRun
+from cookiescan.scan.timeline import Timeline
 from cookiescan.scan.visit import Visitor
 from cookiescan.version import __version__
 
@@ -57,6 +58,7 @@ class Scanner:
         self.discovery = Discovery()
         self.frontier: Frontier | None = None
         self.interrupted = False
+        self.timeline = Timeline()
         self.keeper: BrowserKeeper | None = None
         self._sem = asyncio.Semaphore(max(1, config.concurrency))
         self._deadline = (time.monotonic() + config.scan_budget) if config.scan_budget else None
@@ -79,15 +81,17 @@ class Scanner:
         session = self.session
         try:
             if own_session:
-                await session.start()
-            self.discovery = await discover(session, cfg)
+                with self.timeline.span("browser start"):
+                    await session.start()
+            with self.timeline.span("discovery"):
+                self.discovery = await discover(session, cfg, self.timeline)
             self.errors += self.discovery.errors
-            self.frontier = self._frontier(self.discovery)
+            self.frontier = frontier_for(cfg, self.first_party, self.discovery)
             self.progress.start(len(self.frontier.items), cfg.states)
             keep = -(-max(1, cfg.concurrency) // max(1, len(self.runs))) + 1  # about the visits per state, +1
             tabs = Tabs(session, self.resolver, keep=keep, show_values=cfg.show_values, user_agent=cfg.user_agent)
             self.keeper = BrowserKeeper(session, self.progress, self.errors)
-            visitor = Visitor(cfg, self.progress, self.frontier, tabs.crashed, self.evidence_dir)
+            visitor = Visitor(cfg, self.progress, self.frontier, tabs.crashed, self.evidence_dir, self.timeline)
             tasks = [asyncio.create_task(self._run_state(s, tabs, visitor), name=f"state-{s}") for s in cfg.states]
             try:
                 await asyncio.gather(*tasks)
@@ -103,17 +107,6 @@ class Scanner:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(session.close())
         return self.result()
-
-    def _frontier(self, found: Discovery) -> Frontier:
-        cfg = self.config
-        frontier = Frontier(found.reachable, site_domains=self.first_party, max_pages=cfg.max_pages,
-                            max_depth=cfg.depth, include=compile_patterns(cfg.include, "--include"),
-                            exclude=compile_patterns(cfg.exclude, "--exclude"), robots=found.robots)
-        for seed, error in found.failures:
-            frontier.skip(seed, "error", error)
-        for url in found.sitemap_pages:
-            frontier.offer(url, 1, "sitemap")
-        return frontier
 
     def _write_har(self, lane: Lane) -> None:
         """The state's HAR file in the evidence folder (with --har / --evidence-pack), what was recorded even
@@ -142,15 +135,8 @@ class Scanner:
             states=decide({s: run.result(cfg.show_values) for s, run in self.runs.items()}),
             skipped=tuple(skipped), errors=tuple(self.errors), config=cfg.public_dict(), config_hash=cfg.hash(),
             title=cfg.title, description=cfg.description, interrupted=self.interrupted,
+            timings=self.timeline.result(),
         )
-
-    def _revisits_due(self, state: str, run: StateRun) -> bool:
-        """The accept state revisits its first page with the clock moved forward, once consent is recorded,
-        unless the budget is spent or the browser is gone."""
-        over_budget = self._deadline is not None and time.monotonic() > self._deadline
-        dead = self.keeper is not None and self.keeper.dead
-        return (state == "accept" and bool(self.config.revisit_days) and run.banner is not None
-                and run.banner.succeeded and not over_budget and not dead)
 
     # -- one state ------------------------------------------------------------------------------------
     async def _run_state(self, state: str, tabs: Tabs, visitor: Visitor) -> None:
@@ -165,7 +151,8 @@ class Scanner:
         if discovering:
             await frontier.begin_discovery()
         try:
-            await tabs.open(lane)
+            with self.timeline.span("context", state=state):
+                await tabs.open(lane)
             first = await frontier.get(0)
             if first is None:
                 return
@@ -195,8 +182,10 @@ class Scanner:
             if lane.ctx is not None:
                 with contextlib.suppress(Exception):
                     run.final_jar([dict(c) for c in await lane.ctx.cookies()])
-                if self._revisits_due(state, run):
-                    run.revisits = await revisit(lane, first.url, self.config, self.progress)
+                stop = (self._deadline is not None and time.monotonic() > self._deadline) or bool(
+                    self.keeper and self.keeper.dead)
+                if revisits_due(self.config, state, run.banner, stop=stop):
+                    run.revisits = await revisit(lane, first.url, self.config, self.progress, self.timeline)
         finally:
             if discovering_started:
                 await frontier.end_discovery()

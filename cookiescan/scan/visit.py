@@ -16,6 +16,7 @@ from cookiescan.consent import Withdrawal, apply_consent, read_layer, withdraw_c
 from cookiescan.models import CHOICE_STATES, BannerResult, PageVisit, SkippedPage
 from cookiescan.scan.discover import first_line, net_error
 from cookiescan.scan.settle import BANNER_QUIET, page_quiet, settle
+from cookiescan.scan.timeline import Timeline
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
@@ -39,12 +40,13 @@ class Visitor:
     """Visits pages for every state of one scan."""
 
     def __init__(self, config: ScanConfig, progress: Progress, frontier: Frontier, crashed: set[Page],
-                 evidence_dir: Path | None) -> None:
+                 evidence_dir: Path | None, timeline: Timeline | None = None) -> None:
         self.config = config
         self.progress = progress
         self.frontier = frontier
         self.crashed = crashed  # tabs whose renderer crashed (Tabs watches them)
         self.evidence_dir = evidence_dir
+        self.timeline = timeline or Timeline()
 
     def skip(self, run: StateRun, url: str, reason: str, detail: str) -> None:
         run.skipped.append(SkippedPage(url, reason, detail, run.state))
@@ -88,6 +90,7 @@ class Visitor:
                 notes.append(f"{event.replace('domcontentloaded', 'DOMContentLoaded')} event did not fire within "
                              f"{cfg.page_timeout:g} s; measured what had loaded")
                 break
+        self.timeline.add("load", t0, state=state, url=task.url)
         if page in self.crashed:
             self.skip(run, task.url, "crashed", "the page's renderer crashed (out of memory or a browser fault)")
             return
@@ -100,8 +103,13 @@ class Visitor:
             notes.append(f"consent {'made again' if again.succeeded else 'could not be made again'} "
                          "after a browser restart")
         elif consent:
+            t_banner = time.monotonic()
             run.banner = await self.consent(page, rec, state)
+            self._consent_spans(run.banner, t_banner, state, task.url)
+        t_settle = time.monotonic()
         settle_ms, settled = await settle(page, ctx, rec, quiet=cfg.settle_quiet, bound=cfg.settle_max)
+        self.timeline.add("settle", t_settle, state=state, url=task.url)
+        t_collect = time.monotonic()
         banner_again = False
         made = run.banner is not None and run.banner.found and run.banner.clicks > 0  # confirmed or not
         if not consent and state in CHOICE_STATES and made:
@@ -124,9 +132,19 @@ class Visitor:
             cookie_writes=evidence.cookie_writes, storage=evidence.storage, links_found=added,
             notes=(*notes, *evidence.notes), banner_shown_again=banner_again, tcf=evidence.tcf,
         )
+        self.timeline.add("collect", t_collect, state=state, url=task.url)
         run.add_visit(visit, jar)
         shown = str(status) if status is not None else "-"
         self.progress.page_done(state, task.url, shown, f"{visit.duration_ms / 1000:.1f} s")
+
+    def _consent_spans(self, banner: BannerResult, start: float, state: str, url: str) -> None:
+        """The consent step on the timeline: the wait for a banner, then the choice (and the withdrawal)."""
+        end = time.monotonic()
+        waited = start + (banner.wait_ms or 0) / 1000 if banner.wait_ms is not None else end
+        self.timeline.add("banner wait", start, min(waited, end), state=state, url=url)
+        if banner.action and waited < end:
+            self.timeline.add("choice" if state != "withdraw" else "choice and withdrawal", waited, end, state=state,
+                              url=url)
 
     async def add_links(self, page: Page, task: PageTask) -> int:
         """Offer the page's same-site links to the frontier; returns how many were new."""

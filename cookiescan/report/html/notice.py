@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from cookiescan import known
-from cookiescan.models import CATEGORIES, Finding, ScanResult, active
+from cookiescan.models import CATEGORIES, Cookie, Finding, ScanResult, StorageItem, active
 from cookiescan.notice import NO_VENDORS
 from cookiescan.report import view
 from cookiescan.report.html.evidence import as_number, evidence_row, is_empty
@@ -84,7 +84,7 @@ def _tracking_vendors(result: ScanResult, states: list[str]) -> set[str]:
     for s in states:
         st = result.states[s]
         cookies = [c for c in st.cookies if c.vendor_basis != "declared"]  # a provider the site names is not evidence
-        items = [*cookies, *st.storage, *(i for p in st.pages for i in p.storage)]
+        items: list[Cookie | StorageItem] = [*cookies, *st.storage, *(i for p in st.pages for i in p.storage)]
         out |= {i.vendor for i in items if i.vendor and i.category != "necessary"}
         out |= {t.vendor for t in st.third_parties if t.vendor and t.category in ("analytics", "marketing")}
     return out

@@ -33,7 +33,7 @@ from cookiescan.report.html.inventory import inventory
 from cookiescan.report.html.notice import notice_view
 from cookiescan.report.html.screenshots import Screenshot, load_screenshot
 from cookiescan.report.html.signals import signals_view
-from cookiescan.report.html.tables import frames, glance, pages, storage, third_parties
+from cookiescan.report.html.tables import frames, glance, pages, storage, third_parties, timeline
 from cookiescan.report.interface import ReportOptions
 from cookiescan.resources import read_text
 
@@ -115,6 +115,7 @@ def context(result: ScanResult, options: ReportOptions) -> dict[str, Any]:
         "frames": frames(result, states),
         "storage": storage(result, states),
         "pages": pages(result, states),
+        "timeline": timeline(result),
         "glance": glance(result, states),
         "duration": view.duration_text(result.started_at, result.finished_at),
         "clicks": {

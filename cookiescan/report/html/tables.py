@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from cookiescan.models import ScanResult, active
+from cookiescan.report import waterfall
 from cookiescan.report.html.findings import finding_index
 
 
@@ -137,3 +138,16 @@ def pages(result: ScanResult, states: list[str]) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def timeline(result: ScanResult) -> dict[str, Any]:
+    """The waterfall of the run (the result's timings): one row per run phase or page visit, its parts placed
+    as percentages of the whole run."""
+    total = max(1, waterfall.total_ms(result.timings))
+    rows = []
+    for row in waterfall.rows(result.timings):
+        parts = [{"phase": p.phase, "css": p.phase.replace(" ", "-"), "left": round(p.start_ms / total * 100, 2),
+                  "width": max(0.3, round(p.ms / total * 100, 2)), "ms": p.ms} for p in row.parts]
+        rows.append({"label": row.label, "state": row.state, "start": row.start_ms / 1000, "took": row.ms / 1000,
+                     "parts": parts})
+    return {"rows": rows, "total": total / 1000}
