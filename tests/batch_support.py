@@ -14,6 +14,7 @@ The sites (all on the one fixture server):
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import threading
@@ -172,6 +173,22 @@ class Outcome:
         scan = self.scans[url(host)]
         assert scan.started_at is not None
         return scan.started_at, scan.finished_at
+
+
+def browsers_of(web_spki: str) -> list[int]:
+    """Chromium processes started for this fixture web (their command line names its key) still alive."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if web_spki.encode() in cmdline and state != "Z":
+            found.append(int(entry))
+    return found
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str, every: float = 0.5) -> None:

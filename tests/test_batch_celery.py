@@ -4,7 +4,8 @@ into a real PostgreSQL (all on 127.0.0.1, started and stopped here), scanning th
 - a whole worker (its process group and its browser) is SIGKILLed in the middle of a site: Redis delivers the
   message again after the visibility timeout, and the site is scanned once, on its second attempt;
 - a poison site kills the pool process that scans it on every attempt: the message comes back at once
-  (reject on worker lost) and the site ends ``failed`` after K+1 attempts while the others finish;
+  (reject on worker lost), the site ends ``failed`` after K+1 attempts while the others finish, and the
+  worker ends the browser each killed pool process left behind;
 - an unreachable site ends after one attempt; two sites of one registrable domain never overlap.
 """
 
@@ -80,8 +81,9 @@ class Workers:
         self.start()
 
     def kill_pool_process(self, pid: int) -> None:
-        """SIGKILL the pool process that runs the task (and its browser); the worker itself lives on."""
-        kill_tree(pid)
+        """SIGKILL the pool process that runs the task (as the OOM killer would); the worker lives on, and must
+        end the browser the dead process leaves behind."""
+        os.kill(pid, signal.SIGKILL)
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -128,6 +130,13 @@ def test_two_workers_survive_a_killed_worker_and_a_poison_site(tmp_path: Path, p
                 logs = "\n".join(p.read_text(errors="replace")[-3000:] for p in tmp_path.glob("worker-*.log"))
                 raise AssertionError(f"the batch did not finish: {err}\n{logs}") from None
             audits = {h: sum(1 for host, _, path in web.log if host == h and path == "/robots.txt") for h in hosts}
+            try:  # the browsers of the killed pool processes were adopted and ended by their worker
+                bs.wait_for(lambda: not bs.browsers_of(web.spki), 30, "no browser left behind")
+            except AssertionError:
+                leftovers = bs.browsers_of(web.spki)
+                for pid in leftovers:
+                    kill_tree(pid)
+                raise AssertionError(f"browsers left behind: {leftovers}") from None
     finally:
         workers.stop()
         trip.close()

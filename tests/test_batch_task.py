@@ -83,6 +83,8 @@ def test_run_settings_survive_the_database_as_json(tmp_path: Path) -> None:
                            reports_dir=str(tmp_path))
     back = RunSettings.from_options(json.loads(json.dumps(settings.to_options())))
     assert back.config == config  # urls dropped: each job brings its own
+    assert "concurrency" not in settings.to_options()["config"]  # the default: each worker's own cores
+    assert RunSettings.from_options(RunSettings(replace(config, concurrency=3)).to_options()).config.concurrency == 3
     site = back.site_config("https://a.example.com/")
     assert site.urls == ("https://a.example.com/",) and site.scan_budget == 90 and site.ignores == config.ignores
     stem = report_stem(back, "Weekly 2026/W03", "../../etc", 7)

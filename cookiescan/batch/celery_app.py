@@ -13,7 +13,9 @@ message delivered twice never scans twice. What makes a killed worker's site com
 Each task runs in a fresh pool process (``worker_max_tasks_per_child=1``: memory comes back after every
 site), a worker takes one message at a time per process (``worker_prefetch_multiplier=1``), and each
 message carries its hard time limit (site budget + kill grace). Celery's ``max_memory_per_child`` is not
-used: it measures the Python process only; :mod:`cookiescan.batch.watchdog` measures the browser.
+used: it measures the Python process only; :mod:`cookiescan.batch.watchdog` measures the browser. The
+worker's main process is a child subreaper: the browser of a pool process killed from outside (the OOM
+killer, the hard time limit) is adopted and ended (:class:`~cookiescan.batch.watchdog.OrphanReaper`).
 
 A refusal that may pass later (the domain is busy, a retry is not due, a live lease) retries the message
 with a countdown; a final refusal (done, gave up) drops it.
@@ -33,6 +35,7 @@ from cookiescan.batch.records import Run, StoreError
 from cookiescan.batch.settings import Limits
 from cookiescan.batch.store import Store
 from cookiescan.batch.task import REFUSED, run_site
+from cookiescan.batch.watchdog import OrphanReaper, comm
 from cookiescan.errors import UsageError
 
 log = logging.getLogger("cookiescan.batch")
@@ -126,6 +129,11 @@ def run_worker(broker: str, db_url: str, *, concurrency: int, visibility_timeout
     with Store(db_url) as store:
         store.get_run("")  # fail now, in one line, if the database cannot be used
     app = make_app(broker, db_url, visibility_timeout=visibility_timeout)
+    # a pool process killed from outside (OOM killer, hard time limit) leaves its Chromium (in a session of its
+    # own) behind: this process adopts such orphans and ends them; the pool processes share its name
+    me = comm(os.getpid())
+    reaper = OrphanReaper(keep=lambda pid: comm(pid) == me)
+    reaper.start()
     app.worker_main(["worker", f"--concurrency={concurrency}", "--pool=prefork", f"--queues={QUEUE}",
                      "--without-gossip", "--without-mingle", "--without-heartbeat", f"--loglevel={loglevel}",
                      f"--hostname=cookiescan-{os.getpid()}@{socket.gethostname()}"])

@@ -15,7 +15,6 @@ kills them as soon as they appear.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import signal
@@ -35,12 +34,11 @@ from cookiescan.batch.records import Claim, Job, Run, StoreError
 from cookiescan.batch.settings import Limits, RunSettings
 from cookiescan.batch.store import Store
 from cookiescan.batch.task import RELEASED, SiteOutcome, worker_name
-from cookiescan.batch.watchdog import children_of, kill_tree
+from cookiescan.batch.watchdog import become_subreaper, kill_tree, reap_orphans
 
 POLL_SECONDS = 0.25
 PENDING_REFRESH = 1.0  # re-read the queue at most this often (and whenever a child ends)
 ORPHAN_SWEEP = 2.0  # how often orphaned browsers are looked for (and whenever a child ends)
-PR_SET_CHILD_SUBREAPER = 36
 STOP_GRACE = 30.0  # after Ctrl-C: how long children get to give their jobs back
 MAX_SILENT_DEATHS = 3  # children dying before they claim anything: something is broken, stop
 BROWSER_BYTES = 1.5 * 1024**3  # one site's browser at its peak (measured: ~1.5 GB)
@@ -104,7 +102,7 @@ class LocalEngine:
     def run(self) -> bool:
         """Supervise until every job of the run is final (True) or until stopped (False)."""
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-        reaper = _subreaper(True)
+        reaper = become_subreaper(True)
         try:
             while True:
                 self._reap()
@@ -129,7 +127,7 @@ class LocalEngine:
                 self._ended(child)
             if reaper:
                 self._sweep_orphans(force=True)
-                _subreaper(False)
+                become_subreaper(False)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stopping += 1
@@ -190,15 +188,7 @@ class LocalEngine:
             return
         self._swept_at = now
         ours = {c.proc.pid for c in self.children.values()}
-        for pid in children_of(os.getpid()):
-            if pid in ours:
-                continue
-            name = _comm(pid)
-            # Chromium's crash handler double-forks, so even a live browser's lands here; it ends with its browser
-            if name and not name.startswith("chrome_crashpad"):
-                kill_tree(pid)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)  # reap what has ended (zombies of re-parented processes are ours)
+        reap_orphans(lambda pid: pid in ours)
 
     def _stop_children(self) -> None:
         now = time.monotonic()
@@ -266,25 +256,6 @@ def _claim_of(job: Job, lease_seconds: float) -> Claim:
     return Claim(job_id=job.id, run_id=job.run_id, site_id=job.site_id, url=job.url, domain=job.domain,
                  worker=job.worker, attempt=job.attempts, max_attempts=job.max_attempts,
                  lease_seconds=lease_seconds, lease_until=job.lease_until or datetime.now(timezone.utc))
-
-
-def _comm(pid: int) -> str:
-    """A process's command name ("" once it is gone)."""
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
-
-
-def _subreaper(on: bool) -> bool:
-    """Make this process the child subreaper (Linux): orphaned descendants become its children."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False
 
 
 def _outcome(out: IO[bytes]) -> SiteOutcome | None:

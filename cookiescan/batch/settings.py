@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cookiescan.batch.records import StoreError
-from cookiescan.config import ScanConfig
+from cookiescan.config import ScanConfig, default_concurrency
 from cookiescan.models import Ignore, from_dict, to_dict
 
 DEFAULT_SITE_TIMEOUT = 600.0  # seconds of scanning per site (the audit's scan budget)
@@ -42,6 +42,8 @@ class RunSettings:
     def to_options(self) -> dict[str, Any]:
         """Plain JSON for ``Store.open_run(options=…)``."""
         cfg = to_dict(replace(self.config, urls=()))
+        if self.config.concurrency == default_concurrency():
+            del cfg["concurrency"]  # the default follows each worker's cores: resuming elsewhere keeps the hash
         cfg["ignores"] = [{**i, "until": i["until"].isoformat() if isinstance(i.get("until"), date) else i["until"]}
                           for i in cfg.get("ignores", [])]
         return {"config": cfg, "site_timeout": float(self.site_timeout),

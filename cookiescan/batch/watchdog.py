@@ -11,9 +11,11 @@ mapping once per Chromium process and overstates a browser's use several times.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +23,7 @@ from pathlib import Path
 
 log = logging.getLogger("cookiescan.batch")
 
+PR_SET_CHILD_SUBREAPER = 36
 SAMPLE_SECONDS = 1.0
 OVER_SAMPLES = 2  # consecutive samples over the limit before acting: one spike is not a runaway
 
@@ -97,6 +100,72 @@ def kill_tree(root: int, include_root: bool = True) -> list[int]:
             if os.getpgid(pid) == pid:
                 os.killpg(pid, signal.SIGKILL)
     return pids
+
+
+def comm(pid: int) -> str:
+    """A process's command name ("" once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def become_subreaper(on: bool = True) -> bool:
+    """Make this process the child subreaper (Linux): the orphans of its descendants (the browser of a worker
+    that was killed) become its children instead of init's. Not inherited by forked children."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def reap_orphans(keep: Callable[[int], bool]) -> list[int]:
+    """Kill (with their trees) and reap this subreaper's children that ``keep`` does not accept: the browsers
+    left by workers that died. Chromium's crash handler is left alone (it double-forks, so a live browser's
+    lands here too, and it ends with its browser). Returns the pids killed."""
+    killed = []
+    for pid in children_of(os.getpid()):
+        if keep(pid):
+            continue
+        name = comm(pid)
+        if name and not name.startswith("chrome_crashpad"):
+            kill_tree(pid)
+            killed.append(pid)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reap what has ended: zombies of re-parented processes are ours
+    return killed
+
+
+class OrphanReaper:
+    """A daemon thread that makes this process a subreaper and calls :func:`reap_orphans` every ``interval``
+    seconds (the Celery worker's main process: its pool processes are kept, a killed one's browser is not)."""
+
+    def __init__(self, keep: Callable[[int], bool], interval: float = 5.0) -> None:
+        self.keep = keep
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cookiescan-reaper", daemon=True)
+
+    def start(self) -> bool:
+        """Start when this system has subreapers; False otherwise."""
+        if not become_subreaper(True):
+            return False
+        self._thread.start()
+        return True
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                for pid in reap_orphans(self.keep):
+                    log.warning("killed process %d left behind by a worker that died", pid)
+            except Exception:  # never let the reaper die silently: the worker goes on without it
+                log.exception("orphan reaper failed")
 
 
 class Watchdog:
