@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s demo``, ``nox -s bench``."""
+"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s demo``, ``nox -s bench``, ``nox -s bench_batch``."""
 
 import nox
 
@@ -33,3 +33,11 @@ def bench(session: nox.Session) -> None:
     """Benchmark: pages per minute at --concurrency 1 vs the default on a 100-page fixture site."""
     session.install("-e", ".")
     session.run("python", "bench/bench_concurrency.py", *session.posargs)
+
+
+@nox.session
+def bench_batch(session: nox.Session) -> None:
+    """Benchmark: cookiescan batch on 12 fixture sites x 10 pages, 1 vs 2 workers, local and Celery (needs
+    redis-server): sites/hour, seconds per site, cores busy, peak memory of the process tree, idle worker memory."""
+    session.install("-e", ".[celery]")
+    session.run("python", "bench/bench_batch.py", *session.posargs)
