@@ -78,8 +78,9 @@ def test_ctrl_c_then_the_same_label_finishes_only_what_was_left(tmp_path: Path) 
     hosts = [bs.plain(n) for n in range(1, 5)]
     with bs.fixture_web(hosts) as web:
         sites = bs.write_sites(tmp_path / "sites.txt", hosts)
-        args = ["batch", str(sites), "--db", db, "--label", label, "--workers", "1",
-                "--reports-dir", str(tmp_path / "reports"), *bs.scan_args(web)]
+        portfolio = tmp_path / "portfolio.html"
+        args = ["batch", str(sites), "--db", db, "--label", label, "--workers", "1", "--fail-on-new", "high",
+                "-o", str(portfolio), "--reports-dir", str(tmp_path / "reports"), *bs.scan_args(web)]
         first = bs.cookiescan(*args)
 
         def one_done_one_running() -> bool:
@@ -105,9 +106,11 @@ def test_ctrl_c_then_the_same_label_finishes_only_what_was_left(tmp_path: Path) 
         assert all(j.attempts == 0 for u, j in mid.jobs.items() if u not in done_before)  # not counted
         audits_before = {h: sum(1 for host, _, p in web.log if host == h and p == "/robots.txt") for h in hosts}
 
+        assert not portfolio.exists()  # an interrupted run writes no portfolio
         second = bs.cookiescan(*args)
         _, err2 = second.communicate(timeout=RUN_TIMEOUT)
-        assert second.returncode == 0, err2
+        # every site's first scan: its findings are all new (the pixel's cookie before consent is high)
+        assert second.returncode == 1, err2
         audits = {h: sum(1 for host, _, p in web.log if host == h and p == "/robots.txt") for h in hosts}
     end = bs.Outcome.read(db, label)
     assert {j.status for j in end.jobs.values()} == {"done"}
@@ -120,6 +123,9 @@ def test_ctrl_c_then_the_same_label_finishes_only_what_was_left(tmp_path: Path) 
             assert audits[host] - audits_before[host] == 1  # scanned once, by the second run
             assert end.jobs[bs.url(host)].attempts == 1
     assert f"{len(done_before)} already finished" in err2
+    assert f"{len(hosts)} with new findings at or above high" in err2
+    page = portfolio.read_text(encoding="utf-8")
+    assert all(bs.url(h) in page for h in hosts)  # the portfolio of the whole run, resumed part included
 
 
 
