@@ -10,6 +10,7 @@ are not covered, as for the refused cookies (documented limit)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 import weakref
@@ -55,6 +56,7 @@ class RequestCollector(Collector):
         super().__init__(resolver, show_values=show_values)
         self._current: Callable[[Page | None], VisitRecorder | None] = lambda page: None
         self._initiators: dict[int, _Initiators] = {}
+        self._resuming: set[asyncio.Future[None]] = set()
 
     async def attach(self, context: BrowserContext, current: Callable[[Page | None], VisitRecorder | None]) -> None:
         self._current = current
@@ -72,6 +74,10 @@ class RequestCollector(Collector):
             await cdp.send("Debugger.enable", {"maxScriptsCacheSize": 0})
             await cdp.send("Debugger.setSkipAllPauses", {"skip": True})
             await cdp.send("Debugger.setAsyncCallStackDepth", {"maxDepth": ASYNC_STACK_DEPTH})
+        # An enabled debugger turns a page's out-of-memory crash into a pause (reason "OOM", with a raised heap
+        # limit) that skipping pauses does not cover: resume it, so the page dies as it would for a visitor and
+        # the scan records the crash instead of a page frozen until its timeout.
+        cdp.on("Debugger.paused", lambda ev: self._resume(cdp))
 
         def on_will_be_sent(ev: dict[str, Any]) -> None:
             rec = self._current(page)
@@ -89,6 +95,15 @@ class RequestCollector(Collector):
             queue.by_url.setdefault(_key(url), deque()).append(urls)
 
         cdp.on("Network.requestWillBeSent", on_will_be_sent)
+
+    def _resume(self, cdp: CDPSession) -> None:
+        async def resume() -> None:
+            with contextlib.suppress(Exception):  # the page may be gone already
+                await cdp.send("Debugger.resume")
+
+        task = asyncio.ensure_future(resume())
+        self._resuming.add(task)
+        task.add_done_callback(self._resuming.discard)
 
     def _queue(self, rec: VisitRecorder) -> _Initiators:
         queue = self._initiators.get(id(rec))
