@@ -73,6 +73,7 @@ class ScanConfig:
     user_agent: str | None = None
     repeat: int = 1  # independent scans merged into one result ("seen in k of N")
     revisit_days: tuple[int, ...] = (30, 200, 390)  # accept state: the first page again, the clock moved forward
+    old_waits: bool = False  # the waits before issue 17 (benchmarks and the test that the fast path finds the same)
     min_seen: int | None = None  # findings seen in fewer runs do not gate the exit code
 
     def public_dict(self) -> dict[str, Any]:

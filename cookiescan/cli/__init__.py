@@ -12,20 +12,72 @@ Exit codes: 0 nothing at or above --fail-on · 1 findings at or above it · 2 co
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 
-from cookiescan.cli import batch as _batch
-from cookiescan.cli import evidence as _evidence
-from cookiescan.cli import portfolio as _portfolio
-from cookiescan.cli import scan as _scan
-from cookiescan.cli import tools as _tools
-from cookiescan.cli.options import build_config
-from cookiescan.cli.scan import run_scan
 from cookiescan.version import __version__
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "COOKIESCAN",
-                               "max_content_width": 100})
+def _scan() -> dict[str, click.Command]:
+    from cookiescan.cli import scan
+
+    return {"scan": scan.scan, "demo": scan.demo}
+
+
+def _tools() -> dict[str, click.Command]:
+    from cookiescan.cli import tools
+
+    return {"report": tools.report, "diff": tools.diff, "schema": tools.schema, "doctor": tools.doctor}
+
+
+def _portfolio() -> dict[str, click.Command]:
+    from cookiescan.cli import portfolio
+
+    return {"portfolio": portfolio.portfolio}
+
+
+def _batch() -> dict[str, click.Command]:
+    from cookiescan.cli import batch
+
+    return {"batch": batch.batch, "worker": batch.worker, "db": batch.db}
+
+
+def _evidence() -> dict[str, click.Command]:
+    from cookiescan.cli import evidence
+
+    return {"pack": evidence.pack, "verify": evidence.verify, "keygen": evidence.keygen}
+
+
+# command -> the module that defines it, imported when the command runs: `cookiescan scan` does not pay for
+# the database and Celery code of `batch` (a scan in CI starts sooner)
+COMMANDS: dict[str, Callable[[], dict[str, click.Command]]] = {
+    **dict.fromkeys(("scan", "demo"), _scan),
+    **dict.fromkeys(("report", "diff", "schema", "doctor"), _tools),
+    "portfolio": _portfolio,
+    **dict.fromkeys(("batch", "worker", "db"), _batch),
+    **dict.fromkeys(("pack", "verify", "keygen"), _evidence),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when first used (listing them, as ``--help`` does, imports all)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in COMMANDS:
+            for name, loaded in COMMANDS[cmd_name]().items():
+                self.add_command(loaded, name)
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                              "auto_envvar_prefix": "COOKIESCAN", "max_content_width": 100})
 @click.version_option(__version__, prog_name="cookiescan")
 def main() -> None:
     """Audit a website's cookies and trackers in three consent states, the way a privacy regulator would.
@@ -38,9 +90,17 @@ def main() -> None:
     """
 
 
-for _command in (_scan.scan, _scan.demo, _tools.report, _tools.diff, _tools.schema, _tools.doctor,
-                 _portfolio.portfolio, _batch.batch, _batch.worker, _batch.db, _evidence.pack, _evidence.verify,
-                 _evidence.keygen):
-    main.add_command(_command)
+def __getattr__(name: str) -> Any:
+    """``build_config`` and ``run_scan``, for callers that drive the CLI's scan from Python."""
+    if name == "build_config":
+        from cookiescan.cli.options import build_config
 
-__all__ = ["build_config", "main", "run_scan"]
+        return build_config
+    if name == "run_scan":
+        from cookiescan.cli.scan import run_scan
+
+        return run_scan
+    raise AttributeError(name)
+
+
+__all__ = ["COMMANDS", "LazyGroup", "build_config", "main", "run_scan"]

@@ -62,6 +62,8 @@ def site_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-lifetime", default=None, metavar="DURATION", help="Lifetime cap [13months]."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="Config file (default: ./cookiescan.yml if present)."),
+        click.option("--old-waits", is_flag=True, hidden=True,
+                     help="Wait as cookiescan did before its speed work (benchmarks and comparison tests)."),
     )(fn)
 
 
@@ -153,6 +155,7 @@ def build_config(urls: tuple[str, ...], opts: dict[str, Any]) -> ScanConfig:
         first_party=tuple(pick("first_party", default=()) or ()),
         browser=pick("browser"), browser_args=tuple(pick("browser_args", default=()) or ()),
         ignore_https_errors=bool(opts.get("ignore_https_errors")), headless=not opts.get("headful"),
+        old_waits=bool(opts.get("old_waits")),
         show_values=bool(pick("show_values", default=False)),
         har=bool(opts.get("har") or opts.get("evidence_pack")),
         consent=ConsentSelectors(**{k: consent.get(k) for k in ("accept", "reject", "settings")}),

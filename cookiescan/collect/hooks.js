@@ -39,6 +39,9 @@
     return handle;
   };
   window.clearTimeout = function (handle) { pending.delete(handle); return ct.call(this, handle); };
+  // cookiescan's own scripts (autoconsent's detection loop) take the unhooked timers: their waits are not
+  // the page's and must not keep it from looking idle
+  Object.defineProperty(window, "__cookiescanNativeTimers", {value: Object.freeze({setTimeout: st, clearTimeout: ct})});
   Object.defineProperty(window, "__cookiescanTimersDue", {
     value: () => {
       const now = performance.now();

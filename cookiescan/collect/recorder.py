@@ -90,17 +90,22 @@ class ContextRecorder:
     async def start_visit(self, page: Page, url: str) -> VisitRecorder:
         rec = VisitRecorder(page_url=url)
         self._by_page[page] = rec
-        if page not in self._cdp:
-            cdp = None
-            try:
-                cdp = await self.context.new_cdp_session(page)
-                await cdp.send("Network.enable")
-                self._cdp[page] = cdp
-            except Exception as exc:  # pragma: no cover - depends on the browser build
-                log.debug("no CDP session for this tab: %s", exc)
-            for c in self.collectors:
-                await guard_async(c, rec, c.attach_page, page, cdp)
+        await self.prepare(page, rec)
         return rec
+
+    async def prepare(self, page: Page, rec: VisitRecorder | None = None) -> None:
+        """Attach the collectors to a tab (its CDP session) once; a warm tab is prepared before its first visit."""
+        if page in self._cdp:
+            return
+        cdp = None
+        try:
+            cdp = await self.context.new_cdp_session(page)
+            await cdp.send("Network.enable")
+            self._cdp[page] = cdp
+        except Exception as exc:  # pragma: no cover - depends on the browser build
+            log.debug("no CDP session for this tab: %s", exc)
+        for c in self.collectors:
+            await guard_async(c, rec, c.attach_page, page, cdp)
 
     def finish_visit(self, page: Page) -> VisitRecorder | None:
         rec = self._by_page.pop(page, None)

@@ -25,20 +25,25 @@ if TYPE_CHECKING:
 
     from cookiescan.config import ConsentSelectors
 
-MIN_BANNER_WAIT = 2.0  # seconds a banner is waited for even on a page that looks idle
+MIN_BANNER_WAIT = 1.0  # seconds a banner is waited for even on a page that looks idle (2.0 with --old-waits)
+SHARED_ABSENT_WAIT = 0.5  # seconds before another state's "no banner" ends this state's wait
+POLL = 0.25  # seconds between two looks at the page while waiting for a banner
 ACTING_RULE_WAIT = 3.0  # seconds to wait for a rule that acts when the rules reporting a popup only hide it
 CONTROLS_WAIT = 3.0  # seconds to wait for the controls of a popup autoconsent reported (a frame still drawing)
 
 
 async def apply_consent(page: Page, state: str, selectors: ConsentSelectors, *,
                         screenshot_path: Path | None = None, timeout: float = 10.0,
-                        idle: Callable[[], Awaitable[bool]] | None = None) -> BannerResult:
+                        idle: Callable[[], Awaitable[bool]] | None = None, min_wait: float = MIN_BANNER_WAIT,
+                        absent: asyncio.Event | None = None, since: float | None = None) -> BannerResult:
     """Detect the banner on ``page`` and, for ``accept``/``reject``, operate it.
 
-    Waits at most ``timeout`` seconds for a banner (returning as soon as one is found; and, after
-    ``MIN_BANNER_WAIT`` s, as soon as ``idle()`` says nothing is pending in the page — no request, no
+    Waits at most ``timeout`` seconds for a banner (returning as soon as one is found; and, ``min_wait`` s
+    after ``since`` — the ``time.monotonic()`` the page began loading; the call's start if not given — as
+    soon as ``idle()`` says nothing is pending in the page — no request, no
     short timer — that could still bring one, unless autoconsent recognised a consent manager whose
-    popup has not opened yet), records what
+    popup has not opened yet; or once ``absent`` is set — another state of the scan concluded the same
+    page shows no banner — if nothing here says otherwise), records what
     its first layer offers, screenshots the page before any click (to ``screenshot_path``), then
     accepts or rejects all — through the config selectors, autoconsent or the heuristic, in that
     order, until the site confirms the choice — counting the clicks. ``succeeded`` means the choice was
@@ -55,7 +60,7 @@ async def apply_consent(page: Page, state: str, selectors: ConsentSelectors, *,
     driver = Autoconsent(page, detect_retries=max(1, int(timeout * 2)))
     driver.listen()
     try:
-        return await _apply(run, driver, selectors, screenshot_path, timeout, idle)
+        return await _apply(run, driver, selectors, screenshot_path, timeout, idle, min_wait, absent, since)
     except (PlaywrightError, asyncio.TimeoutError, SiteError) as exc:
         return BannerResult(state=state, found=False, page_url=_url(page), error=first_line(exc),
                             notes=tuple(run.notes))
@@ -73,9 +78,12 @@ def _url(page: Page) -> str:
 
 
 async def _apply(run: Run, driver: Autoconsent, selectors: ConsentSelectors, screenshot_path: Path | None,
-                 timeout: float, idle: Callable[[], Awaitable[bool]] | None = None) -> BannerResult:
+                 timeout: float, idle: Callable[[], Awaitable[bool]] | None = None,
+                 min_wait: float = MIN_BANNER_WAIT, absent: asyncio.Event | None = None,
+                 since: float | None = None) -> BannerResult:
     page, state = run.page, run.state
     t0 = time.monotonic()
+    begun = min(since, t0) if since is not None else t0  # the page's age counts towards the minimum wait
     action = state if state in ("accept", "reject") else None
     config_selector = {"accept": selectors.accept, "reject": selectors.reject}.get(action or "")
     any_config = [s for s in (selectors.accept, selectors.reject, selectors.settings) if s]
@@ -118,13 +126,16 @@ async def _apply(run: Run, driver: Autoconsent, selectors: ConsentSelectors, scr
                 break
         if now >= deadline:
             break
-        if idle is not None and now - t0 >= MIN_BANNER_WAIT and not driver.detected and not layer.found \
-                and not config_seen and await idle():
+        nothing = not driver.detected and not layer.found and not config_seen
+        if idle is not None and now - begun >= min_wait and nothing and await idle():
             run.notes.append(f"the page was idle after {int((now - t0) * 1000)} ms with no banner")
+            break
+        if absent is not None and absent.is_set() and now - begun >= SHARED_ABSENT_WAIT and nothing:
+            run.notes.append(f"no banner after {int((now - t0) * 1000)} ms, as another state found on this page")
             break
         driver.changed.clear()
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(driver.changed.wait(), min(0.5, max(0.05, deadline - now)))
+            await asyncio.wait_for(driver.changed.wait(), min(POLL, max(0.05, deadline - now)))
 
     waited = int((time.monotonic() - t0) * 1000)
     best = driver.best(action)
@@ -228,6 +239,10 @@ async def _screenshot(page: Page, path: Path | None, notes: list[str]) -> str | 
     if path is None:
         return None
     try:
+        # the tab to the front of its window first: a tab opened after it in the same context (a tab kept warm for
+        # the next pages) leaves it without new frames, and the capture would wait for one until it times out
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(page.bring_to_front(), 5)
         data = await page.screenshot(type="png", timeout=10_000)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)

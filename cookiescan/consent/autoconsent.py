@@ -44,6 +44,22 @@ INIT_JS = read_text("cookiescan.consent", "autoconsent_init.js")
 EVAL_JS = read_text("cookiescan.consent", "autoconsent_eval.js")
 
 
+_WINDOW_TIMERS = re.compile(r"\b(?:window|globalThis|self)\.(setTimeout|clearTimeout)\b")
+
+
+@lru_cache(maxsize=1)
+def content_script() -> str:
+    """Autoconsent's content script, run with the browser's own timers (``hooks.js`` keeps them as
+    ``__cookiescanNativeTimers``): its detection loop waits with ``setTimeout``, and those waits are not the
+    page's — counted as the page's pending timers they would keep a page with no banner from looking idle."""
+    from duckduckgo_autoconsent import bundle
+
+    body = _WINDOW_TIMERS.sub(r"\1", bundle())
+    return ("((setTimeout, clearTimeout) => {\n" + body + "\n})("
+            "(window.__cookiescanNativeTimers || window).setTimeout, "
+            "(window.__cookiescanNativeTimers || window).clearTimeout);")
+
+
 def autoconsent_config(detect_retries: int) -> dict[str, Any]:
     """Autoconsent waits for our signal (``autoAction: None``); prehide and cosmetic rules are off
     because hiding a banner is not a consent choice and the screenshot must show it."""
@@ -227,8 +243,6 @@ class Autoconsent:
 
     async def inject_new_frames(self) -> None:
         """Inject into frames not injected yet (or navigated since); main frame first."""
-        from duckduckgo_autoconsent import bundle
-
         for frame in frames(self.page):
             url = frame.url
             if self.injected.get(frame) == url:
@@ -237,7 +251,7 @@ class Autoconsent:
             try:
                 ready = await asyncio.wait_for(frame.evaluate(RELAY_JS, BINDING), EVAL_TIMEOUT)
                 if not ready:
-                    await asyncio.wait_for(frame.evaluate(bundle()), EVAL_TIMEOUT)
+                    await asyncio.wait_for(frame.evaluate(content_script()), EVAL_TIMEOUT)
             except Exception as exc:  # a frame that went away, or a page that breaks the script
                 log.debug("autoconsent not injected into %s: %s", url, exc)
 

@@ -1,6 +1,6 @@
 """Where the time went, as a waterfall: the run's phases (browser start, discovery, analysis…) one line each,
 and each page visit one line per state with its phases side by side — load, banner wait, choice, settle,
-collect. ``--profile`` prints it; the HTML report's Pages section draws it."""
+collect (and the opening of a new tab before it). ``--profile`` prints it; the HTML report's Pages section draws it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from cookiescan.models import Span
 
 #: the phases of one page visit, in order, with the letter the text waterfall draws them with
-PAGE_PHASES = {"load": "L", "banner wait": "b", "choice": "c", "choice and withdrawal": "w", "settle": "s",
+PAGE_PHASES = {"tab": "t", "load": "L", "banner wait": "b", "choice": "c", "choice and withdrawal": "w", "settle": "s",
                "collect": "k"}
 
 

@@ -4,12 +4,13 @@ browser (the site sees the same client as for the visits) in one throw-away cont
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import xml.etree.ElementTree as ET
 import zlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cookiescan.errors import SeedUnreachableError
@@ -192,45 +193,100 @@ async def _sitemaps(fetch: _Fetcher, url: str, errors: list[str]) -> list[str]:
     return pages
 
 
-async def discover(session: BrowserSession, config: ScanConfig, timeline: Timeline | None = None) -> Discovery:
-    """Probe the start URLs, read robots.txt, the sitemaps and the policy/notice pages.
+async def discover(session: BrowserSession, config: ScanConfig, timeline: Timeline | None = None, *,
+                   sources: bool = True) -> Discovery:
+    """Probe the start URLs, read robots.txt and the sitemaps (at the same time, in tabs of one throw-away
+    context), and with ``sources`` the policy and notice pages too (else :func:`fetch_sources` reads them
+    beside the crawl). ``config.old_waits``: one after the other, as before.
 
     Raises :class:`SeedUnreachableError` when no start URL answers."""
     found = Discovery()
     clock = timeline or Timeline()
     ctx = await session.new_context()
     try:
-        fetch = _Fetcher(await ctx.new_page(), config.page_timeout)
-        for seed in config.urls:
-            with clock.span("probe", url=seed):
-                error = await fetch.probe(seed)
-            if error:
-                found.failures.append((seed, error))
-            else:
-                found.reachable.append(seed)
+        async def fetcher() -> _Fetcher:
+            return _Fetcher(await ctx.new_page(), config.page_timeout)
+
+        async def probe() -> None:
+            fetch = await fetcher()
+            for seed in config.urls:
+                with clock.span("probe", url=seed):
+                    error = await fetch.probe(seed)
+                if error:
+                    found.failures.append((seed, error))
+                else:
+                    found.reachable.append(seed)
+
+        origin = _origin(config.urls[0])
+
+        async def robots() -> None:
+            if config.respect_robots:
+                with clock.span("robots.txt"):
+                    text = await (await fetcher()).text(origin + "/robots.txt")
+                if text is not None:
+                    found.robots = RobotsRules(text)
+
+        async def sitemaps() -> None:
+            if config.use_sitemap or config.sitemap:
+                with clock.span("sitemap"):
+                    found.sitemap_pages = await _sitemaps(await fetcher(), config.sitemap or origin + "/sitemap.xml",
+                                                          found.errors)
+
+        if config.old_waits:
+            for step in (probe, robots, sitemaps):
+                await step()
+        else:
+            await asyncio.gather(probe(), robots(), sitemaps())
+        found.reachable = [u for u in config.urls if u in found.reachable]  # in the order given
         if not found.reachable:
             first = f"{found.failures[0][0]}: {found.failures[0][1]}"
             raise SeedUnreachableError(
                 f"cannot reach {first}" if len(found.failures) == 1 else
                 f"none of the {len(found.failures)} start URLs can be reached (first: {first})",
                 hint="check the URL, your network/proxy, or the site's TLS certificate")
+        if _origin(found.reachable[0]) != origin:  # the first start URL did not answer: read the first reachable one's
+            found.robots, found.sitemap_pages = None, []
+            await robots_and_sitemaps_of(found, _origin(found.reachable[0]), fetcher, config, clock)
         found.errors += [f"start URL unreachable: {seed}: {error}" for seed, error in found.failures]
-        origin = _origin(found.reachable[0])
-        if config.respect_robots:
-            with clock.span("robots.txt"):
-                text = await fetch.text(origin + "/robots.txt")
-            if text is not None:
-                found.robots = RobotsRules(text)
-        if config.use_sitemap or config.sitemap:
-            with clock.span("sitemap"):
-                found.sitemap_pages = await _sitemaps(fetch, config.sitemap or origin + "/sitemap.xml", found.errors)
-        if config.declared_from:
-            with clock.span("policy page", url=config.declared_from):
-                found.policy_html = await fetch.html(config.declared_from)
-        if config.notice and config.notice.startswith(("http://", "https://")):
-            with clock.span("notice page", url=config.notice):
-                found.notice_html = await fetch.html(config.notice)
+        if sources:
+            await _sources(await fetcher(), config, found, clock)
     finally:
         with contextlib.suppress(Exception):
             await ctx.close()
     return found
+
+
+async def robots_and_sitemaps_of(found: Discovery, origin: str, fetcher: Any, config: ScanConfig,
+                                 clock: Timeline) -> None:
+    """robots.txt and the sitemap of ``origin`` (when the first start URL was not the one that answered)."""
+    fetch = await fetcher()
+    if config.respect_robots:
+        with clock.span("robots.txt"):
+            text = await fetch.text(origin + "/robots.txt")
+        if text is not None:
+            found.robots = RobotsRules(text)
+    if config.use_sitemap or config.sitemap:
+        with clock.span("sitemap"):
+            found.sitemap_pages = await _sitemaps(fetch, config.sitemap or origin + "/sitemap.xml", found.errors)
+
+
+async def _sources(fetch: _Fetcher, config: ScanConfig, found: Discovery, clock: Timeline) -> None:
+    if config.declared_from:
+        with clock.span("policy page", url=config.declared_from):
+            found.policy_html = await fetch.html(config.declared_from)
+    if config.notice and config.notice.startswith(("http://", "https://")):
+        with clock.span("notice page", url=config.notice):
+            found.notice_html = await fetch.html(config.notice)
+
+
+async def fetch_sources(session: BrowserSession, config: ScanConfig, found: Discovery,
+                        timeline: Timeline | None = None) -> None:
+    """The cookie-policy and notice pages the analysis reads (into ``found``), in a context of their own."""
+    if not config.declared_from and not (config.notice or "").startswith(("http://", "https://")):
+        return
+    ctx = await session.new_context()
+    try:
+        await _sources(_Fetcher(await ctx.new_page(), config.page_timeout), config, found, timeline or Timeline())
+    finally:
+        with contextlib.suppress(Exception):
+            await ctx.close()

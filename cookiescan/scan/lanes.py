@@ -114,10 +114,33 @@ class Tabs:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(page.close(), 5)
 
-    async def close(self, lane: Lane) -> None:
-        if lane.ctx is not None:
+    async def warm(self, lane: Lane, count: int = 1) -> None:
+        """Up to ``count`` tabs ready in the lane before they are needed (a renderer start and a CDP attach paid
+        early: before the first visit, and while the first page waits for its banner)."""
+        ctx, recorder = lane.ctx, lane.recorder
+        if ctx is None or recorder is None:
+            return
+
+        async def one() -> None:
             with contextlib.suppress(Exception):
-                await asyncio.shield(asyncio.wait_for(lane.ctx.close(), 5))
+                page = await self.take(lane)
+                await recorder.prepare(page)
+                if lane.ctx is ctx and len(lane.free) < self.keep:
+                    lane.free.append(page)
+                else:  # the context was reopened meanwhile, or enough tabs are free
+                    await asyncio.wait_for(page.close(), 5)
+
+        await asyncio.gather(*(one() for _ in range(min(count, self.keep) - len(lane.free))))
+
+    async def close(self, lane: Lane) -> None:
+        await close_lane(lane)
+
+
+async def close_lane(lane: Lane) -> None:
+    """Close the lane's context (bounded; a context already gone is fine)."""
+    if lane.ctx is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.shield(asyncio.wait_for(lane.ctx.close(), 5))
 
 
 async def _dismiss(dialog: Any) -> None:

@@ -21,12 +21,12 @@ from cookiescan.models import SCHEMA_VERSION, BrowserEvidence, ScanResult, ToolI
 from cookiescan.party import PartyResolver, host_of, site_of
 from cookiescan.progress import Progress
 from cookiescan.scan.choices import decide
-from cookiescan.scan.discover import Discovery, discover, first_line
-from cookiescan.scan.frontier import Frontier, PageTask, frontier_for
+from cookiescan.scan.crawl import Crawl
+from cookiescan.scan.discover import Discovery, discover, fetch_sources
+from cookiescan.scan.frontier import Frontier, frontier_for
 from cookiescan.scan.har import StateHar
 from cookiescan.scan.keeper import BrowserKeeper
-from cookiescan.scan.lanes import Lane, Tabs
-from cookiescan.scan.revisit import revisit, revisits_due
+from cookiescan.scan.lanes import Lane, Tabs, close_lane
 from cookiescan.scan.state import StateRun
 from cookiescan.scan.timeline import Timeline
 from cookiescan.scan.visit import Visitor
@@ -60,7 +60,6 @@ class Scanner:
         self.interrupted = False
         self.timeline = Timeline()
         self.keeper: BrowserKeeper | None = None
-        self._sem = asyncio.Semaphore(max(1, config.concurrency))
         self._deadline = (time.monotonic() + config.scan_budget) if config.scan_budget else None
 
     @property
@@ -79,20 +78,35 @@ class Scanner:
             self.session = BrowserSession(exe, extra_args=cfg.browser_args, headless=cfg.headless,
                                           ignore_https_errors=cfg.ignore_https_errors, source=source)
         session = self.session
+        lanes = {s: Lane(s, har=StateHar(s) if cfg.har and self.evidence_dir is not None else None)
+                 for s in cfg.states}
+        tasks: list[asyncio.Task[None]] = []
         try:
             if own_session:
                 with self.timeline.span("browser start"):
                     await session.start()
+            keep = -(-max(1, cfg.concurrency) // max(1, len(self.runs))) + 1  # about the visits per state, +1
+            tabs = Tabs(session, self.resolver, keep=keep, show_values=cfg.show_values, user_agent=cfg.user_agent)
+            # each state's context and a first tab open while discovery runs (--old-waits: one after the other)
+            warm = asyncio.gather(*(self._open(tabs, lane) for lane in lanes.values()))
+            if cfg.old_waits:
+                await warm
             with self.timeline.span("discovery"):
-                self.discovery = await discover(session, cfg, self.timeline)
+                try:
+                    self.discovery = await discover(session, cfg, self.timeline, sources=cfg.old_waits)
+                finally:
+                    await asyncio.gather(warm, return_exceptions=True)
             self.errors += self.discovery.errors
             self.frontier = frontier_for(cfg, self.first_party, self.discovery)
             self.progress.start(len(self.frontier.items), cfg.states)
-            keep = -(-max(1, cfg.concurrency) // max(1, len(self.runs))) + 1  # about the visits per state, +1
-            tabs = Tabs(session, self.resolver, keep=keep, show_values=cfg.show_values, user_agent=cfg.user_agent)
             self.keeper = BrowserKeeper(session, self.progress, self.errors)
             visitor = Visitor(cfg, self.progress, self.frontier, tabs.crashed, self.evidence_dir, self.timeline)
-            tasks = [asyncio.create_task(self._run_state(s, tabs, visitor), name=f"state-{s}") for s in cfg.states]
+            crawl = Crawl(cfg, session, self.frontier, tabs, visitor, self.keeper, self.progress, self.timeline,
+                          self._deadline)
+            if not cfg.old_waits:  # the policy and notice pages are read beside the crawl: only the analysis needs them
+                tasks.append(asyncio.create_task(fetch_sources(session, cfg, self.discovery, self.timeline)))
+            tasks += [asyncio.create_task(self._state(crawl, lanes[s], s == cfg.states[0]), name=f"state-{s}")
+                      for s in cfg.states]
             try:
                 await asyncio.gather(*tasks)
             except asyncio.CancelledError:
@@ -103,10 +117,26 @@ class Scanner:
                 raise
         finally:
             self.progress.stop()
+            for lane in lanes.values():
+                if lane.ctx is not None and not any(t.get_name() == f"state-{lane.state}" for t in tasks):
+                    await close_lane(lane)  # opened but never crawled (no reachable start URL)
             if own_session:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(session.close())
         return self.result()
+
+    async def _open(self, tabs: Tabs, lane: Lane) -> None:
+        with self.timeline.span("context", state=lane.state):
+            await tabs.open(lane)
+            await tabs.warm(lane)
+
+    async def _state(self, crawl: Crawl, lane: Lane, discovering: bool) -> None:
+        """One state's crawl; its context closed and its HAR written whatever happens."""
+        try:
+            await crawl.run_state(self.runs[lane.state], lane, discovering)
+        finally:
+            await crawl.tabs.close(lane)
+            self._write_har(lane)
 
     def _write_har(self, lane: Lane) -> None:
         """The state's HAR file in the evidence folder (with --har / --evidence-pack), what was recorded even
@@ -137,107 +167,6 @@ class Scanner:
             title=cfg.title, description=cfg.description, interrupted=self.interrupted,
             timings=self.timeline.result(),
         )
-
-    # -- one state ------------------------------------------------------------------------------------
-    async def _run_state(self, state: str, tabs: Tabs, visitor: Visitor) -> None:
-        """Visit the frontier's pages in order; the first state discovers (its pages add links), the
-        first page of each state makes the consent choice before any other page of it starts."""
-        assert self.frontier is not None
-        frontier, run = self.frontier, self.runs[state]
-        lane = Lane(state, har=StateHar(state) if self.config.har and self.evidence_dir is not None else None)
-        discovering = state == self.config.states[0]
-        # the frontier may grow while a discovering visit runs: count them so other loops wait
-        discovering_started = discovering
-        if discovering:
-            await frontier.begin_discovery()
-        try:
-            with self.timeline.span("context", state=state):
-                await tabs.open(lane)
-            first = await frontier.get(0)
-            if first is None:
-                return
-            try:
-                await self._visit_guarded(lane, run, first, tabs, visitor, consent=True, discover=discovering)
-            finally:
-                if discovering:
-                    discovering_started = False
-                    await frontier.end_discovery()
-            index, pending = 1, set[asyncio.Task[None]]()
-            while True:
-                task = await frontier.get(index)
-                if task is None:
-                    if pending:  # pages still being visited may add links: wait for one and look again
-                        _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                        continue
-                    break
-                index += 1
-                await self._sem.acquire()
-                if discovering:
-                    await frontier.begin_discovery()
-                pending.add(asyncio.create_task(self._visit_guarded(
-                    lane, run, task, tabs, visitor, consent=False, discover=discovering, sem_held=True)))
-                pending = {p for p in pending if not p.done()}
-            if pending:
-                await asyncio.gather(*pending)
-            if lane.ctx is not None:
-                with contextlib.suppress(Exception):
-                    run.final_jar([dict(c) for c in await lane.ctx.cookies()])
-                stop = (self._deadline is not None and time.monotonic() > self._deadline) or bool(
-                    self.keeper and self.keeper.dead)
-                if revisits_due(self.config, state, run.banner, stop=stop):
-                    run.revisits = await revisit(lane, first.url, self.config, self.progress, self.timeline)
-        finally:
-            if discovering_started:
-                await frontier.end_discovery()
-            await tabs.close(lane)
-            self._write_har(lane)
-
-    async def _visit_guarded(self, lane: Lane, run: StateRun, task: PageTask, tabs: Tabs, visitor: Visitor,
-                             *, consent: bool, discover: bool, sem_held: bool = False) -> None:
-        """One visit; whatever goes wrong becomes a skipped page, never the end of the scan."""
-        assert self.session is not None and self.keeper is not None
-        if not sem_held:
-            await self._sem.acquire()
-        page = recorder = None
-        generation = self.session.generation
-        reconsent = reusable = False
-        try:
-            await self.keeper.wait_ready()
-            generation = self.session.generation
-            if self._deadline is not None and time.monotonic() > self._deadline:
-                visitor.skip(run, task.url, "budget", "whole-scan time budget spent")
-                return
-            if self.keeper.dead:
-                visitor.skip(run, task.url, "crashed", "the browser kept dying; not visited")
-                return
-            consent, reconsent = await tabs.ready_for_visit(lane, consent)
-            generation = lane.generation
-            assert lane.ctx is not None and lane.recorder is not None
-            recorder = lane.recorder
-            page = await tabs.take(lane)
-            await visitor.visit(lane.ctx, page, recorder, run, task, consent=consent, discover=discover,
-                                reconsent=reconsent)
-            reusable = True
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a failing page never stops the scan
-            log.debug("visit failed", exc_info=True)
-            if await self.keeper.lost():
-                reason, detail = "crashed", "the browser process died while showing this page; it was restarted"
-                await self.keeper.restart(generation)
-            else:
-                reason = "crashed" if "crash" in str(exc).lower() or "closed" in str(exc).lower() else "error"
-                detail = first_line(exc)
-            visitor.skip(run, task.url, reason, detail)
-        finally:
-            if reconsent:
-                lane.ready.set()
-            if page is not None and recorder is not None:
-                await tabs.give_back(lane, page, recorder, reusable and lane.generation == generation)
-            self._sem.release()
-            if discover and sem_held and self.frontier is not None:
-                await self.frontier.end_discovery()
-
 
 def tool_info() -> ToolInfo:
     """The tool's evidence block: versions of cookiescan, Python, Playwright and the tracker data."""

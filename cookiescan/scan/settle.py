@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from cookiescan.collect import VisitRecorder
 
 HUNG_AFTER = 3.0  # seconds after which an unanswered request no longer keeps a page from settling
-BANNER_QUIET = 1.0  # seconds of quiet after which no consent banner is expected any more
+BANNER_QUIET = 0.5  # seconds of quiet after which no consent banner is expected any more (as a page settles)
+OLD_BANNER_QUIET = 1.0  # --old-waits
 
 
 async def page_quiet(page: Page, rec: VisitRecorder, *, quiet: float, hung_after: float = HUNG_AFTER) -> bool:
@@ -36,9 +37,10 @@ async def page_quiet(page: Page, rec: VisitRecorder, *, quiet: float, hung_after
 
 
 async def settle(page: Page, ctx: BrowserContext, rec: VisitRecorder, *, quiet: float, bound: float,
-                 hung_after: float = HUNG_AFTER) -> tuple[int, bool]:
+                 hung_after: float = HUNG_AFTER, old_start: bool = False) -> tuple[int, bool]:
     """Wait until the page is quiet (:func:`page_quiet`) and no new cookie has appeared in the jar
-    for ``quiet`` seconds, at most ``bound`` seconds; so "set a cookie after 2 s" is caught.
+    for ``quiet`` seconds, at most ``bound`` seconds; so "set a cookie after 2 s" is caught. The quiet
+    began at the page's last activity (``old_start``, ``--old-waits``: at this call).
     The jar is the context's, shared with the other pages of the state being visited in parallel:
     only a cookie that was not there before counts (values are rewritten by every page view, such as
     a session id, and would keep parallel visits waiting on each other).
@@ -52,7 +54,9 @@ async def settle(page: Page, ctx: BrowserContext, rec: VisitRecorder, *, quiet: 
             return None
 
     last_sig = await jar_signature()
-    last_change = t0
+    # quiet counts from the page's last activity, which may be before this call (a page that went quiet
+    # while its banner was waited for is not waited out again)
+    last_change = t0 if old_start else min(t0, max(rec.last_activity, rec.last_cookie))
     while True:
         now = time.monotonic()
         if now - t0 >= bound:

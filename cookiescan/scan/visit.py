@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cookiescan.consent import Withdrawal, apply_consent, read_layer, withdraw_consent
+from cookiescan.consent.apply import MIN_BANNER_WAIT
 from cookiescan.models import CHOICE_STATES, BannerResult, PageVisit, SkippedPage
 from cookiescan.scan.discover import first_line, net_error
-from cookiescan.scan.settle import BANNER_QUIET, page_quiet, settle
+from cookiescan.scan.settle import BANNER_QUIET, OLD_BANNER_QUIET, page_quiet, settle
 from cookiescan.scan.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 LINKS_JS = """() => Array.from(document.querySelectorAll('a[href], area[href]'), a => a.getAttribute('href'))
   .filter(Boolean).slice(0, 5000)"""
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+OLD_MIN_BANNER_WAIT = 2.0  # --old-waits: the banner wait before issue 17
 
 
 def utcnow() -> str:
@@ -47,15 +49,19 @@ class Visitor:
         self.crashed = crashed  # tabs whose renderer crashed (Tabs watches them)
         self.evidence_dir = evidence_dir
         self.timeline = timeline or Timeline()
+        # the first state whose first page shows no banner (idle, nothing recognised) tells the others
+        self.banner_absent = asyncio.Event()
 
     def skip(self, run: StateRun, url: str, reason: str, detail: str) -> None:
         run.skipped.append(SkippedPage(url, reason, detail, run.state))
         self.progress.page_done(run.state, url, reason, detail[:120])
 
     async def visit(self, ctx: BrowserContext, page: Page, recorder: ContextRecorder, run: StateRun,
-                    task: PageTask, *, consent: bool, discover: bool, reconsent: bool = False) -> None:
-        """Visit ``task.url`` on ``page``; the outcome goes into ``run``. Raises only when the page, its
-        context or the browser went away (the caller sorts that out)."""
+                    task: PageTask, *, consent: bool, discover: bool, reconsent: bool = False,
+                    ready: asyncio.Event | None = None) -> None:
+        """Visit ``task.url`` on ``page``; the outcome goes into ``run``. ``ready`` is set once the other pages of
+        the state may start: after the choice (choice states), after the links are known (before). Raises only
+        when the page, its context or the browser went away (the caller sorts that out)."""
         from playwright.async_api import Error as PlaywrightError
 
         cfg, state = self.config, run.state
@@ -97,6 +103,8 @@ class Visitor:
         # links go to the frontier at once, so the other states (and other tabs of this one) start on
         # them while this page is still settling
         added = await self.add_links(page, task) if discover else 0
+        if ready is not None and state not in CHOICE_STATES:
+            ready.set()
         if consent and reconsent and run.banner is not None:
             # after a browser restart: make the same choice again; the first banner stays the evidence
             again = await self.consent(page, rec, state, screenshot=False)
@@ -104,10 +112,13 @@ class Visitor:
                          "after a browser restart")
         elif consent:
             t_banner = time.monotonic()
-            run.banner = await self.consent(page, rec, state)
+            run.banner = await self.consent(page, rec, state, since=t0)
             self._consent_spans(run.banner, t_banner, state, task.url)
+        if ready is not None:
+            ready.set()
         t_settle = time.monotonic()
-        settle_ms, settled = await settle(page, ctx, rec, quiet=cfg.settle_quiet, bound=cfg.settle_max)
+        settle_ms, settled = await settle(page, ctx, rec, quiet=cfg.settle_quiet, bound=cfg.settle_max,
+                                          old_start=cfg.old_waits)
         self.timeline.add("settle", t_settle, state=state, url=task.url)
         t_collect = time.monotonic()
         banner_again = False
@@ -161,7 +172,8 @@ class Visitor:
             self.progress.total(len(self.frontier.items))
         return added
 
-    async def consent(self, page: Page, rec: VisitRecorder, state: str, *, screenshot: bool = True) -> BannerResult:
+    async def consent(self, page: Page, rec: VisitRecorder, state: str, *, screenshot: bool = True,
+                      since: float | None = None) -> BannerResult:
         """Find the banner and make the state's choice (withdraw: accept, then the way back and a refusal
         there); a consent manager that throws is recorded."""
         shot = None
@@ -169,8 +181,15 @@ class Visitor:
             shot = self.evidence_dir / f"banner-{state}.png"
         action = "accept" if state == "withdraw" else state
         try:
+            old = self.config.old_waits
+            quiet = OLD_BANNER_QUIET if old else BANNER_QUIET
             banner = await apply_consent(page, action, self.config.consent, screenshot_path=shot,
-                                         idle=lambda: page_quiet(page, rec, quiet=BANNER_QUIET))
+                                         idle=lambda: page_quiet(page, rec, quiet=quiet),
+                                         min_wait=OLD_MIN_BANNER_WAIT if old else MIN_BANNER_WAIT,
+                                         absent=None if old else self.banner_absent,
+                                         since=None if old else since)
+            if not banner.found and banner.error is None and not banner.cmp:
+                self.banner_absent.set()
             if state == "withdraw":
                 banner = replace(banner, state=state)
                 if banner.succeeded:
