@@ -19,9 +19,11 @@ BASELINES = Path(__file__).parent / "baselines"
 VOLATILE_KEYS = frozenset({
     "started_at", "finished_at", "time", "duration_ms", "settle_ms", "settled", "stored_expires",
     "stored_lifetime_days", "user_agent", "product", "executable", "set_at", "config_hash", "python",
-    "playwright", "version", "known_trackers", "timings",
+    "playwright", "version", "known_trackers", "timings", "wait_ms",
 })
 _HTTP_DATE = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d[ -]\w{3}[ -]\d{4} \d\d:\d\d:\d\d GMT")
+# the revisits' and the cap's dates follow today's date: the same scan tomorrow gives other days
+_DAY = re.compile(r"\b\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?)?\b")
 _MS = re.compile(r"\b\d+(?:\.\d+)? ?(ms|s)\b")
 _PORT = re.compile(r"127\.0\.0\.1:\d+")
 _SPKI = re.compile(r"(spki-list=)[A-Za-z0-9+/=]+")
@@ -30,6 +32,7 @@ _EVIDENCE_DIR = re.compile(r"^[^/]*-evidence/")
 
 def _text(value: str) -> str:
     value = _HTTP_DATE.sub("<date>", value)
+    value = _DAY.sub("<day>", value)
     value = _MS.sub(r"<n> \1", value)
     value = _PORT.sub("127.0.0.1:<port>", value)
     value = _SPKI.sub(r"\1<key>", value)

@@ -112,7 +112,7 @@ def test_unknown_option_and_missing_argument_are_usage_errors(invoke: Invoke) ->
 
 # -- no browser: help, version, schema -----------------------------------------------------------------
 
-@pytest.mark.parametrize("command", sorted(cli.main.commands))
+@pytest.mark.parametrize("command", sorted(cli.COMMANDS))
 def test_every_command_has_help_with_an_example(command: str, invoke: Invoke) -> None:
     result = invoke(command, "--help")
     assert result.exit_code == 0, result.output

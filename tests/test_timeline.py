@@ -53,7 +53,7 @@ def test_profile_prints_the_waterfall_of_a_real_scan(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     for phase in ("browser start", "discovery", "probe", "robots.txt", "analysis", "reports", "revisit +30 d"):
         assert phase in proc.stderr, phase
-    assert "legend: L=load" in proc.stderr and "shop-fixture.com/" in proc.stderr
+    assert "L=load" in proc.stderr and "shop-fixture.com/" in proc.stderr
     import json
 
     timings = json.loads((tmp_path / "d.json").read_text())["timings"]
