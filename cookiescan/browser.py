@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,6 +163,17 @@ def write_profile(user_data_dir: str) -> None:
     (default / "Preferences").write_text(json.dumps(prefs))
 
 
+def _die_with_parent() -> None:
+    """In the forked child before Chromium starts (Linux): SIGKILL when the process that started it dies, however
+    it dies. Chromium runs in its own session (a Ctrl-C meant for the CLI must not reach it first), so a worker
+    killed with SIGKILL would otherwise leave its browser running."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+
+
 class BrowserSession:
     """One Chromium for one scan. Use as ``async with BrowserSession(...) as session:``.
 
@@ -207,7 +219,7 @@ class BrowserSession:
         try:
             self._proc = subprocess.Popen(
                 [self.executable, *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, start_new_session=True,
+                stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_die_with_parent,
             )
         except OSError as exc:
             raise BrowserError(f"cannot start {self.executable}: {exc.strerror or exc}", hint=INSTALL_HINT) from None
