@@ -29,6 +29,7 @@ class Lane:
     generation: int = -1
     reconsent: bool = False
     free: list[Page] = field(default_factory=list)  # tabs between two visits, on about:blank
+    warming: list[asyncio.Future[Page | None]] = field(default_factory=list)  # tabs being opened ahead, unclaimed
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     har: StateHar | None = None  # the state's HAR, when HAR capture is on: survives a reopened context
@@ -53,7 +54,7 @@ class Tabs:
     async def open(self, lane: Lane) -> None:
         """(Re)open the lane's context on the current browser, collectors attached."""
         old = lane.ctx
-        lane.ctx, lane.recorder, lane.free = None, None, []
+        lane.ctx, lane.recorder, lane.free, lane.warming = None, None, [], []
         if old is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(old.close(), 5)
@@ -81,9 +82,18 @@ class Tabs:
         return consent, False
 
     async def take(self, lane: Lane) -> Page:
-        """A tab of the lane: a warm one, else a new one with dialogs dismissed and crashes watched."""
+        """A tab of the lane: a warm one, else one being opened ahead (opening a second one beside it would only
+        slow both down), else a new one."""
         if lane.free:
             return lane.free.pop()
+        while lane.warming:
+            page = await lane.warming.pop(0)
+            if page is not None:
+                return page
+        return await self._new_tab(lane)
+
+    async def _new_tab(self, lane: Lane) -> Page:
+        """A new tab with dialogs dismissed and crashes watched."""
         assert lane.ctx is not None
         page = await lane.ctx.new_page()
 
@@ -121,16 +131,37 @@ class Tabs:
         if ctx is None or recorder is None:
             return
 
-        async def one() -> None:
-            with contextlib.suppress(Exception):
-                page = await self.take(lane)
-                await recorder.prepare(page)
-                if lane.ctx is ctx and len(lane.free) < self.keep:
+        async def one(claim: asyncio.Future[Page | None]) -> None:
+            page: Page | None = None
+            try:
+                with contextlib.suppress(Exception):
+                    page = await self._new_tab(lane)
+                    await recorder.prepare(page)
+            except asyncio.CancelledError:  # nobody may be left waiting for this tab (the context closes it)
+                if claim in lane.warming:
+                    lane.warming.remove(claim)
+                if not claim.done():
+                    claim.set_result(None)
+                raise
+            current = lane.ctx is ctx
+            if claim in lane.warming:  # nobody waits for it: it joins the free tabs
+                lane.warming.remove(claim)
+                claim.set_result(None)
+                if page is not None and current and len(lane.free) < self.keep:
                     lane.free.append(page)
-                else:  # the context was reopened meanwhile, or enough tabs are free
+                    return
+            else:  # a visit waits for this tab
+                claim.set_result(page if current else None)
+                if current:
+                    return
+            if page is not None:  # the context was reopened meanwhile, or enough tabs are free
+                with contextlib.suppress(Exception):
                     await asyncio.wait_for(page.close(), 5)
 
-        await asyncio.gather(*(one() for _ in range(min(count, self.keep) - len(lane.free))))
+        claims = [asyncio.get_running_loop().create_future()
+                  for _ in range(min(count, self.keep) - len(lane.free) - len(lane.warming))]
+        lane.warming.extend(claims)
+        await asyncio.gather(*(one(c) for c in claims))
 
     async def close(self, lane: Lane) -> None:
         await close_lane(lane)
