@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,15 +164,24 @@ def write_profile(user_data_dir: str) -> None:
     (default / "Preferences").write_text(json.dumps(prefs))
 
 
-def _die_with_parent() -> None:
-    """In the forked child before Chromium starts (Linux): SIGKILL when the process that started it dies, however
-    it dies. Chromium runs in its own session (a Ctrl-C meant for the CLI must not reach it first), so a worker
-    killed with SIGKILL would otherwise leave its browser running."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(Exception):
-            import ctypes
+def _die_with_parent() -> Callable[[], None] | None:
+    """What the forked child runs before Chromium starts (Linux): SIGKILL when the process that started it dies,
+    however it dies. Chromium runs in its own session (a Ctrl-C meant for the CLI must not reach it first), so a
+    worker killed with SIGKILL would otherwise leave its browser running. ``prctl`` is looked up here, in the
+    parent: the child between fork and exec must not import (another thread may hold the import lock)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
 
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def in_child() -> None:
+        prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+
+    return in_child
 
 
 class BrowserSession:
@@ -219,7 +229,7 @@ class BrowserSession:
         try:
             self._proc = subprocess.Popen(
                 [self.executable, *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_die_with_parent,
+                stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_die_with_parent(),
             )
         except OSError as exc:
             raise BrowserError(f"cannot start {self.executable}: {exc.strerror or exc}", hint=INSTALL_HINT) from None
