@@ -46,6 +46,12 @@ def observed(result: dict[str, Any]) -> dict[str, Any]:
         banner = state.get("banner") or {}
         out[name] = {
             "pages": sorted((p["url"], p["status"]) for p in state["pages"]),
+            # what each page wrote and contacted: a visit cut short shows here even when another page of the
+            # state made up for it in the state's totals
+            "per_page": sorted((p["url"], w["name"], w["domain"], w["via"] or "") for p in state["pages"]
+                               for w in p["cookie_writes"]),
+            "per_page_third_parties": sorted({(p["url"], r["site"]) for p in state["pages"] for r in p["requests"]
+                                              if r["party"] == "third"}),
             "cookies": sorted((c["name"], c["domain"], c["path"], c["party"], c["category"], c["vendor"] or "",
                                c["via"] or "", round(c["requested_lifetime_days"] or 0)) for c in state["cookies"]),
             "storage": sorted((s["origin"], s["kind"], s["key"], s["category"]) for s in state["storage"]),
@@ -79,7 +85,7 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 def test_observed_tells_two_results_apart() -> None:
     """The comparison itself: a cookie, a finding or a third party more on one side is a difference."""
     base = {"states": {"accept": {
-        "pages": [{"url": "https://a.test/", "status": 200}],
+        "pages": [{"url": "https://a.test/", "status": 200, "cookie_writes": [], "requests": []}],
         "cookies": [{"name": "_ga", "domain": "a.test", "path": "/", "party": "first", "category": "analytics",
                      "vendor": "Google", "via": "document.cookie", "requested_lifetime_days": 395.0}],
         "storage": [], "third_parties": [{"site": "t.test", "category": "ad", "sets_cookies": True}],
