@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 MIN_BANNER_WAIT = 1.0  # seconds a banner is waited for even on a page that looks idle (2.0 with --old-waits)
 SHARED_ABSENT_WAIT = 0.5  # seconds before another state's "no banner" ends this state's wait
 POLL = 0.25  # seconds between two looks at the page while waiting for a banner
-# seconds a banner autoconsent reported is left on screen before it is acted on: a consent manager still wiring
-# its buttons (tarteaucitron) ignores an earlier click, and the choice would go to the next engine
+# seconds a banner autoconsent reported is left on screen before it is acted on (accept/reject only): a consent
+# manager still wiring its buttons (tarteaucitron) ignores an earlier click, and the choice would go to the next
+# engine
 SHOWN_WAIT = 0.5
 ACTING_RULE_WAIT = 3.0  # seconds to wait for a rule that acts when the rules reporting a popup only hide it
 CONTROLS_WAIT = 3.0  # seconds to wait for the controls of a popup autoconsent reported (a frame still drawing)
@@ -112,7 +113,8 @@ async def _apply(run: Run, driver: Autoconsent, selectors: ConsentSelectors, scr
             # rule that can make the choice (in the message iframe) may report a moment later
             popup_since = popup_since or time.monotonic()
             shown = time.monotonic() - popup_since
-            if (not hides_only(best[1], action) and shown >= SHOWN_WAIT) or shown >= ACTING_RULE_WAIT \
+            acting = not hides_only(best[1], action) and (action is None or shown >= SHOWN_WAIT)
+            if acting or shown >= ACTING_RULE_WAIT \
                     or time.monotonic() >= deadline:
                 layer = await _controls(page, read_layer)
                 break
