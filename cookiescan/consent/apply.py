@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from cookiescan.config import ConsentSelectors
 
-MIN_BANNER_WAIT = 1.0  # seconds a banner is waited for even on a page that looks idle (2.0 with --old-waits)
+MIN_BANNER_WAIT = 2.0  # seconds (from navigation start) a banner is waited for even on a page that looks idle
 SHARED_ABSENT_WAIT = 0.5  # seconds before another state's "no banner" ends this state's wait
 POLL = 0.25  # seconds between two looks at the page while waiting for a banner
 # seconds a banner autoconsent reported is left on screen before it is acted on (accept/reject only): a consent
@@ -136,7 +136,7 @@ async def _apply(run: Run, driver: Autoconsent, selectors: ConsentSelectors, scr
         if idle is not None and now - begun >= min_wait and nothing and await idle():
             run.notes.append(f"the page was idle after {int((now - t0) * 1000)} ms with no banner")
             break
-        if absent is not None and absent.is_set() and now - begun >= SHARED_ABSENT_WAIT and nothing:
+        if absent is not None and absent.is_set() and now - begun >= max(SHARED_ABSENT_WAIT, min_wait) and nothing:
             run.notes.append(f"no banner after {int((now - t0) * 1000)} ms, as another state found on this page")
             break
         driver.changed.clear()

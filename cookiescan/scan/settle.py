@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from cookiescan.collect import VisitRecorder
 
 HUNG_AFTER = 3.0  # seconds after which an unanswered request no longer keeps a page from settling
-BANNER_QUIET = 0.5  # seconds of quiet after which no consent banner is expected any more (as a page settles)
+BANNER_QUIET = 1.0  # seconds of quiet after which no consent banner is expected any more (as a page settles)
 OLD_BANNER_QUIET = 1.0  # --old-waits
 
 
