@@ -15,6 +15,7 @@ from importlib import resources
 RUNTIME_FILES: tuple[tuple[str, str], ...] = (
     ("cookiescan.collect", "hooks.js"),
     ("cookiescan.consent", "scan.js"),
+    ("cookiescan.consent", "visible.js"),
     ("cookiescan.consent", "element.js"),
     ("cookiescan.consent", "label.js"),
     ("cookiescan.consent", "gone.js"),

@@ -24,7 +24,15 @@ MAX_FRAMES = 12  # frames scanned / injected per page (ad-heavy pages have dozen
 CLICK_TIMEOUT = 3.0  # seconds for one click
 EVAL_TIMEOUT = 5.0  # seconds for one script in one frame
 
-SCAN_JS = read_text("cookiescan.consent", "scan.js")
+
+
+def page_script(name: str) -> str:
+    """A page-reading script of this package with the shared ``visible.js`` helpers pasted in."""
+    return read_text("cookiescan.consent", name).replace("  /* visible.js */\n",
+                                                         read_text("cookiescan.consent", "visible.js"))
+
+
+SCAN_JS = page_script("scan.js")
 ELEMENT_JS = read_text("cookiescan.consent", "element.js")
 
 

@@ -28,19 +28,7 @@
   for (let r = 0; r < roots.length && r < 200; r++) {
     for (const el of roots[r].querySelectorAll('*')) if (el.shadowRoot) roots.push(el.shadowRoot);
   }
-  const shown = (el) => {
-    if (!el || !el.isConnected) return false;
-    const r = el.getBoundingClientRect();
-    if (r.width < 2 || r.height < 2) return false;
-    if (el.checkVisibility && !el.checkVisibility({opacityProperty: true, visibilityProperty: true})) return false;
-    const s = getComputedStyle(el);
-    return s.visibility !== 'hidden' && s.display !== 'none';
-  };
-  const label = (el) => {
-    let t = (el.innerText || el.value || '').replace(/\s+/g, ' ').trim();
-    if (!t) t = (el.getAttribute('aria-label') || el.getAttribute('title') || '').trim();
-    return t.slice(0, 100);
-  };
+  /* visible.js */
   const found = [], seen = new Set();
   const add = (el, kind) => {
     if (seen.has(el) || !shown(el)) return;

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from cookiescan.consent.choose import Attempt, choose, plan
 from cookiescan.consent.click import Run, first_line
-from cookiescan.consent.page import EVAL_TIMEOUT, Layer, read_layer
+from cookiescan.consent.page import EVAL_TIMEOUT, Layer, page_script, read_layer
 from cookiescan.resources import read_text
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 OPEN_TIMEOUT = 4.0  # seconds a dialog may take to open after its control is clicked
 MAX_CONTROLS = 3  # way-back controls tried before the consent manager's API
+WAY_BACK_JS = page_script("way_back.js")  # read once, with the shared helpers
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ async def withdraw_consent(page: Page, selectors: ConsentSelectors) -> Withdrawa
 
 async def _withdraw(run: Run, selectors: ConsentSelectors) -> Withdrawal:
     page = run.page
-    candidates = await asyncio.wait_for(page.evaluate(read_text("cookiescan.consent", "way_back.js")), EVAL_TIMEOUT)
+    candidates = await asyncio.wait_for(page.evaluate(WAY_BACK_JS), EVAL_TIMEOUT)
     for c in (candidates or [])[:MAX_CONTROLS]:
         kind, text = str(c.get("kind") or "control"), str(c.get("text") or "")[:100]
         clicked = await asyncio.wait_for(
