@@ -3,6 +3,7 @@ broken ones, in a real Chromium on the fixture web; plus the lexicon, without a 
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,12 @@ import pytest_asyncio
 from consent_support import ensure_node_modules, visit
 
 from cookiescan.browser import BrowserSession
+from cookiescan.collect import ContextRecorder, VisitRecorder
 from cookiescan.config import ConsentSelectors
 from cookiescan.consent import apply_consent, classify
 from cookiescan.demo import FixtureWeb, sites
-from cookiescan.scan import Scanner
+from cookiescan.party import PartyResolver
+from cookiescan.scan import Scanner, page_quiet
 from tests.conftest import fixture_config
 from tests.fixtures import consent_sites
 from tests.fixtures.consent_sites import TRACKING_COOKIES
@@ -299,6 +302,30 @@ async def test_scan_waits_for_a_banner_that_comes_late(consent_web: FixtureWeb, 
     assert b is not None and b.found and b.succeeded, b
     assert b.buttons == ("Reject all",)
     assert "late_choice" in {c.name for c in result.states["reject"].cookies}
+
+
+@pytest.mark.browser
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_script_that_has_not_run_yet_keeps_the_page_from_looking_idle(cbrowser: BrowserSession) -> None:
+    """What a busy CPU does to a consent manager's loader — its script answered, not run yet, nothing on the
+    network — is seen in the page itself: a script element that has not reported ``load`` is pending (here one
+    that takes 3 s, with the collectors told of nothing in flight); once it has run, or when a consent manager
+    holds a script back (``type="text/plain"``), nothing is."""
+    ctx = await cbrowser.new_context()
+    try:
+        await ContextRecorder(ctx, PartyResolver(("late-banner-fixture.com",))).attach()  # installs hooks.js
+        page = await ctx.new_page()
+        quiet = VisitRecorder(page_url="")  # nothing in flight, last activity long ago
+        quiet.last_activity = quiet.last_cookie = time.monotonic() - 60
+        await page.goto(f"https://{consent_sites.LATE}/slow-script", wait_until="domcontentloaded")
+        assert await page_quiet(page, quiet, quiet=0.5) is True  # without asking about scripts: looks idle
+        assert await page_quiet(page, quiet, quiet=0.5, scripts=True) is False
+        await page.wait_for_load_state("load")  # the script came and ran
+        assert await page_quiet(page, quiet, quiet=0.5, scripts=True) is True
+        await page.goto(f"https://{consent_sites.LATE}/held-back", wait_until="load")
+        assert await page_quiet(page, quiet, quiet=0.5, scripts=True) is True
+    finally:
+        await ctx.close()
 
 
 @pytest.mark.browser

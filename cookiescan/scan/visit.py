@@ -184,10 +184,11 @@ class Visitor:
             old = self.config.old_waits
             quiet = OLD_BANNER_QUIET if old else BANNER_QUIET
             banner = await apply_consent(page, action, self.config.consent, screenshot_path=shot,
-                                         idle=lambda: page_quiet(page, rec, quiet=quiet),
+                                         idle=lambda: page_quiet(page, rec, quiet=quiet, scripts=not old),
                                          min_wait=OLD_MIN_BANNER_WAIT if old else MIN_BANNER_WAIT,
                                          absent=None if old else self.banner_absent,
-                                         since=None if old else since)
+                                         since=None if old else since,
+                                         calm=lambda: page_quiet(page, rec, quiet=0, scripts=True))
             if not banner.found and banner.error is None and not banner.cmp:
                 self.banner_absent.set()
             if state == "withdraw":
