@@ -1,11 +1,13 @@
 """Benchmark: time to the report for fixture sites of 3, 9, 13 and 100 pages x 3 consent states, at
 ``--concurrency 1`` and at the default, for this checkout and for an earlier revision of cookiescan run in the
-same session on the same machine (a git worktree of ``--before``, on the same Python and Chromium), with the
-peak memory of the whole process tree (the CLI and every Chromium process, sampled in a run of its own). Also
+same session on the same machine (a git worktree of ``--before``, on the same Python and Chromium install), with
+the peak memory of the whole process tree (the CLI and every Chromium process, sampled in a run of its own). Also
 checks that both versions found the same cookies, third parties and findings. Reports ratios measured in one
-session (the median of ``--rounds`` runs per site below 50 pages, before and after alternating).
+session (the median of ``--rounds`` runs per site below 50 pages, before and after alternating). Each version
+runs the browser it picks by itself: this checkout Chromium's headless shell when one is installed, the revision
+before the full browser; ``--full-browser`` also times this checkout in the full browser.
 
-    python bench/bench_speed.py [--before REV] [--sizes 3,9,13,100] [--rounds 3] [--json out.json]
+    python bench/bench_speed.py [--before REV] [--sizes 3,9,13,100] [--rounds 3] [--full-browser] [--json out.json]
 
 Each run is the real command, as a user or CI runs it: ``python -m cookiescan scan URL --max-pages N -o r.json
 -o r.html`` (the time includes starting the browser and writing the reports).
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_sites import HOST, bench_routes
 
 from cookiescan.batch.watchdog import descendants, pss
+from cookiescan.browser import resolve_executable
 from cookiescan.config import default_concurrency
 from cookiescan.demo import FixtureWeb
 
@@ -74,14 +77,16 @@ def checkout(rev: str) -> Iterator[Path]:
         subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, check=False)
 
 
-def one_run(tree: Path, web: FixtureWeb, pages: int, concurrency: int, work: Path, *, sample: bool = False) -> dict:
+def one_run(tree: Path, web: FixtureWeb, pages: int, concurrency: int, work: Path, *, sample: bool = False,
+            browser: str | None = None) -> dict:
     """One scan through the CLI of ``tree``; wall time, what it found and, with ``sample``, peak memory. Sampling
     is a run of its own: reading every process's smaps takes ~2 s of CPU in a 9 s scan on 2 cores, time the scan
     would not have otherwise."""
     out = work / f"r-{pages}-{concurrency}-{time.monotonic_ns()}"
     args = [sys.executable, "-m", "cookiescan", "scan", f"https://{HOST}/", "--max-pages", str(pages),
             "--depth", "50", "--no-sitemap", "--concurrency", str(concurrency), "-q", "--exit-zero",
-            "-o", f"{out}.json", "-o", f"{out}.html", *(f"--browser-arg={a}" for a in web.browser_args)]
+            "-o", f"{out}.json", "-o", f"{out}.html", *(f"--browser-arg={a}" for a in web.browser_args),
+            *(("--browser", browser) if browser else ())]
     env = {**os.environ, "PYTHONPATH": str(tree), "CI": "true"}
     t0 = time.monotonic()
     proc = subprocess.Popen(args, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -118,7 +123,11 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3,
                     help="runs per site below 50 pages, before and after alternating; the median is kept [%(default)s]")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--full-browser", action="store_true",
+                    help="also time this checkout in the full Chromium (it picks the headless shell when one is "
+                         "installed; the revision before picked the full browser), below 50 pages")
     args = ap.parse_args()
+    full = resolve_executable(None, headless=False)[0] if args.full_browser else None
     sizes = [int(s) for s in args.sizes.split(",")]
     default = default_concurrency()
     rows = []
@@ -128,27 +137,37 @@ def main() -> int:
             for conc in (1, default):
                 # before and after alternate, so a burst of load elsewhere falls on both; the median run is kept
                 rounds = args.rounds if pages < 50 else 1
-                olds, news = [], []
+                olds, news, fulls = [], [], []
                 for _ in range(rounds):
                     if args.before != ".":
                         olds.append(one_run(before, web, pages, conc, Path(tmp)))
                     news.append(one_run(ROOT, web, pages, conc, Path(tmp)))
+                    if full and pages < 50:
+                        fulls.append(one_run(ROOT, web, pages, conc, Path(tmp), browser=full))
                 old, new = (median_run(olds) if olds else None), median_run(news)
+                in_full = median_run(fulls) if fulls else None
                 new["peak_mb"] = one_run(ROOT, web, pages, conc, Path(tmp), sample=True)["peak_mb"]
                 same = old is None or all(old[k] == new[k] for k in ("cookies", "third_parties", "findings"))
-                rows.append({"pages": pages, "concurrency": conc, "before": old, "after": new, "same": same})
+                if in_full is not None:
+                    same = same and all(in_full[k] == new[k] for k in ("cookies", "third_parties", "findings"))
+                rows.append({"pages": pages, "concurrency": conc, "before": old, "after": new, "same": same,
+                             "after_full_browser": in_full})
+                fb_seconds = in_full["all_seconds"] if in_full else "-"
                 print(f"{pages:>4} pages  --concurrency {conc}:  before {old['all_seconds'] if old else '-'} s  "
-                      f"after {new['all_seconds']} s  peak {new['peak_mb']} MB  same findings: {same}",
-                      file=sys.stderr, flush=True)
+                      f"after {new['all_seconds']} s  after in the full browser {fb_seconds} s  "
+                      f"peak {new['peak_mb']} MB  same findings: {same}", file=sys.stderr, flush=True)
     print(f"\n{len(sizes)} fixture sites x 3 consent states, {os.cpu_count()} CPUs, median of {args.rounds} runs "
           f"below 50 pages, one run above (before = {args.before})")
-    print("| pages | concurrency | before (s) | after (s) | after / before | peak memory after (MB) | same findings |")
-    print("|---|---|---|---|---|---|---|")
+    print("| pages | concurrency | before (s) | after (s) | after / before | after, full browser (s) | "
+          "peak memory after (MB) | same findings |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        old, new = r["before"], r["after"]
+        old, new, fb = r["before"], r["after"], r["after_full_browser"]
         ratio = f"{new['seconds'] / old['seconds']:.2f}×" if old else "—"
+        in_full = (f"{fb['seconds']} ({fb['seconds'] / old['seconds']:.2f}×)" if old else str(fb["seconds"])) \
+            if fb else "—"
         print(f"| {r['pages']} | {r['concurrency']} | {old['seconds'] if old else '—'} | {new['seconds']} | {ratio} "
-              f"| {new['peak_mb']} | {'yes' if r['same'] else 'NO'} |")
+              f"| {in_full} | {new['peak_mb']} | {'yes' if r['same'] else 'NO'} |")
     for pages in sizes:
         serial = next(r for r in rows if r["pages"] == pages and r["concurrency"] == 1)
         par = next(r for r in rows if r["pages"] == pages and r["concurrency"] == default)

@@ -54,7 +54,8 @@ def normalise(value: Any) -> Any:
     which parallel tab finished first), lifetimes rounded to the hour."""
     if isinstance(value, dict):
         last_writer = "in_jar" in value  # a cookie: which tab wrote it last is a race between parallel visits
-        return {k: normalise(v) for k, v in sorted(value.items())
+        return {k: "<browser>" if k == "browser" and isinstance(v, str) else normalise(v)  # this machine's path
+                for k, v in sorted(value.items())
                 if k not in VOLATILE_KEYS and not _racy(k, v) and not (last_writer and k == "set_by")}
     if isinstance(value, list):
         return sorted((normalise(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))

@@ -9,12 +9,14 @@ else is.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 from consent_support import ensure_node_modules
 
 from cookiescan.analyse import analyse
+from cookiescan.browser import resolve_executable
 from cookiescan.demo import FixtureWeb, sites
 from cookiescan.scan import Scanner
 from tests.conftest import fixture_config
@@ -67,16 +69,17 @@ def observed(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def differences(old: dict[str, Any], new: dict[str, Any],
+                names: tuple[str, str] = ("with the old waits", "on the fast path")) -> list[str]:
     diffs = []
     for key in sorted(set(old) | set(new)):
         a, b = old.get(key), new.get(key)
         if isinstance(a, dict) and isinstance(b, dict):
-            diffs += [f"{key}/{d}" for d in differences(a, b)]
+            diffs += [f"{key}/{d}" for d in differences(a, b, names)]
         elif a != b:
             if isinstance(a, list) and isinstance(b, list):
-                diffs.append(f"{key}: only with the old waits {sorted(set(a) - set(b))}, "
-                             f"only on the fast path {sorted(set(b) - set(a))}")
+                diffs.append(f"{key}: only {names[0]} {sorted(set(a) - set(b))}, "
+                             f"only {names[1]} {sorted(set(b) - set(a))}")
             else:
                 diffs.append(f"{key}: {a!r} -> {b!r}")
     return diffs
@@ -103,17 +106,43 @@ def test_observed_tells_two_results_apart() -> None:
         assert differences(observed(base), observed(other)), path
 
 
+def routes() -> dict[str, Any]:
+    return {**sites.ROUTES, **consent_sites.make_routes(ensure_node_modules()), **platforms.ROUTES, **unrecorded.ROUTES}
+
+
 @pytest.mark.asyncio(loop_scope="session")
 @pytest.mark.parametrize("site", sorted(SITES))
 async def test_the_fast_path_finds_what_the_old_waits_found(site: str, chromium_path: str) -> None:
     url, overrides = SITES[site]
-    routes = {**sites.ROUTES, **consent_sites.make_routes(ensure_node_modules()), **platforms.ROUTES,
-              **unrecorded.ROUTES}
     results = {}
-    with FixtureWeb(routes) as web:
+    with FixtureWeb(routes()) as web:
         for old in (True, False):
             config = fixture_config(web, chromium_path, urls=(url,), old_waits=old, **overrides)
             results[old] = observed(analyse(await Scanner(config).run(), config).to_dict())
     found = results[False]
     assert any(found[s]["cookies"] for s in ("before", "accept", "reject")), "the scan found no cookie at all"
     assert differences(results[True], found) == [], "\n".join(differences(results[True], found))
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("site", sorted(SITES))
+async def test_the_headless_shell_finds_what_the_full_browser_found(site: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Headless scans run in Chromium's headless shell when one is installed (half the CPU): it must find what
+    the full browser finds — the same cookies (third-party ones included), storage, requests, banners, choices
+    and findings."""
+    monkeypatch.delenv("COOKIESCAN_BROWSER", raising=False)  # the two builds this machine has, whatever is chosen
+    shell, _ = resolve_executable(None, headless=True)
+    full, _ = resolve_executable(None, headless=False)
+    if shell == full:
+        if os.environ.get("CI"):
+            pytest.fail("no Chromium headless shell installed (scripts/dev setup installs one)")
+        pytest.skip("no Chromium headless shell installed: scans use the full browser")
+    url, overrides = SITES[site]
+    results = {}
+    with FixtureWeb(routes()) as web:
+        for exe in (full, shell):
+            config = fixture_config(web, exe, urls=(url,), **overrides)
+            results[exe] = observed(analyse(await Scanner(config).run(), config).to_dict())
+    assert any(results[shell][s]["cookies"] for s in ("before", "accept", "reject")), "no cookie at all"
+    diffs = differences(results[full], results[shell], ("in the full browser", "in the headless shell"))
+    assert diffs == [], "\n".join(diffs)

@@ -6,6 +6,7 @@ import gzip
 
 import pytest
 
+from cookiescan.browser import build_name
 from cookiescan.demo import FixtureWeb, sites
 from cookiescan.demo.server import Request, Response
 from cookiescan.models import ScanResult
@@ -137,7 +138,8 @@ async def test_result_records_evidence(shop_before: ScanResult, browser) -> None
     assert shop_before.browser is not None
     # the browser that made the observations, as the driver (not cookiescan's own probe) reports it
     version = browser.browser.version
-    assert shop_before.browser.product == f"Chromium/{version}"
+    assert shop_before.browser.product == f"{build_name(browser.executable)}/{version}"
+    assert shop_before.browser.executable == browser.executable
     assert shop_before.browser.third_party_cookies == "allowed"
     # the user agent the pages saw: headless Chromium of that major version (Chromium's reduced user agent
     # says MAJOR.0.0.0), not disguised

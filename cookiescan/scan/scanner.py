@@ -74,7 +74,7 @@ class Scanner:
         cfg = self.config
         own_session = self.session is None
         if self.session is None:
-            exe, source = resolve_executable(cfg.browser)
+            exe, source = resolve_executable(cfg.browser, headless=cfg.headless)
             self.session = BrowserSession(exe, extra_args=cfg.browser_args, headless=cfg.headless,
                                           ignore_https_errors=cfg.ignore_https_errors, source=source)
         session = self.session
