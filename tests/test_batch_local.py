@@ -133,8 +133,10 @@ def test_memory_watchdog_and_site_time_limit_end_an_attempt(tmp_path: Path) -> N
     db = f"sqlite:///{tmp_path / 'batch.db'}"
     with bs.fixture_web([bs.plain(1), bs.SLOW]) as web:
         common = ["--db", db, "--workers", "1", "--retries", "0", "--reports-dir", str(tmp_path / "reports")]
-        hungry = bs.cookiescan("batch", str(bs.write_sites(tmp_path / "a.txt", [bs.plain(1)])), "--label", "memory",
-                               "--max-browser-memory", "40MB", *common, *bs.scan_args(web))
+        # a site that takes long (a page that never answers): the watchdog needs two samples a second apart over the
+        # limit, and a fast scan of a small site can end before the second
+        hungry = bs.cookiescan("batch", str(bs.write_sites(tmp_path / "a.txt", [bs.SLOW])), "--label", "memory",
+                               "--max-browser-memory", "40MB", "--page-timeout", "120", *common, *bs.scan_args(web))
         _, err = hungry.communicate(timeout=RUN_TIMEOUT)
         assert hungry.returncode == 3, err
         slow = bs.cookiescan("batch", str(bs.write_sites(tmp_path / "b.txt", [bs.SLOW])), "--label", "slow",
@@ -142,7 +144,7 @@ def test_memory_watchdog_and_site_time_limit_end_an_attempt(tmp_path: Path) -> N
         _, err2 = slow.communicate(timeout=RUN_TIMEOUT)
         assert slow.returncode == 3, err2
         leftovers = _leftovers(web.spki)
-    memory = bs.Outcome.read(db, "memory").jobs[bs.url(bs.plain(1))]
+    memory = bs.Outcome.read(db, "memory").jobs[bs.url(bs.SLOW)]
     assert memory.status == "failed" and memory.attempts == 1
     assert "over --max-browser-memory 0.04 GB" in (memory.error or ""), memory.error
     timed_out = bs.Outcome.read(db, "slow").jobs[bs.url(bs.SLOW)]
