@@ -32,9 +32,10 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmark: time to the report on fixture sites of 3, 9, 13 and 100 pages x 3 states, at --concurrency 1
     and the default, this checkout against the revision before issue 17 (a git worktree, same run), with the
-    peak memory of the whole process tree and a check that both found the same."""
+    peak memory of the whole process tree and a check that both found the same; this checkout also in the full
+    browser (it runs Chromium's headless shell when one is installed)."""
     session.install("-e", ".")
-    session.run("python", "bench/bench_speed.py", *session.posargs)
+    session.run("python", "bench/bench_speed.py", *(session.posargs or ["--full-browser"]))
 
 
 @nox.session
