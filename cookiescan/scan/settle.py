@@ -18,9 +18,9 @@ BANNER_QUIET = 0.5  # seconds of quiet after which no consent banner is expected
 OLD_BANNER_QUIET = 1.0  # --old-waits
 
 
-PENDING_JS = """() => [window.__cookiescanTimersDue ? window.__cookiescanTimersDue() : 0,
+PENDING_JS = """(timers) => [timers && window.__cookiescanTimersDue ? window.__cookiescanTimersDue() : 0,
   window.__cookiescanScriptsPending ? window.__cookiescanScriptsPending() : 0]"""
-MAX_FRAMES_ASKED = 8  # frames asked about their timers and scripts (a page with hundreds is not waited on for each)
+MAX_FRAMES_ASKED = 8  # frames asked about their scripts (a page with hundreds is not waited on for each)
 
 
 async def page_quiet(page: Page, rec: VisitRecorder, *, quiet: float, hung_after: float = HUNG_AFTER,
@@ -29,8 +29,8 @@ async def page_quiet(page: Page, rec: VisitRecorder, *, quiet: float, hung_after
     answer after ``hung_after`` s is not waited for: real trackers leave fetches open), no cookie
     written, and no short ``setTimeout`` (100 ms–5 s) still to fire. With ``scripts``, also no script the
     page added still to run (fetched but not executed yet: on a busy CPU a loader's next step can come
-    well after its answer), in the page and its frames. Cheap checks first: the page is asked only once
-    the collectors have seen nothing for ``quiet`` s."""
+    well after its answer), in the page and its frames, and the page's main thread answers. Cheap checks
+    first: the page is asked only once the collectors have seen nothing for ``quiet`` s."""
     now = time.monotonic()
     if any(now - t < hung_after for t in rec.inflight.values()):
         return False
@@ -43,18 +43,20 @@ async def page_quiet(page: Page, rec: VisitRecorder, *, quiet: float, hung_after
         except Exception:
             timers = 0.0
         return timers <= 0
-    frames = page.frames[:MAX_FRAMES_ASKED]
-    return not any(await asyncio.gather(*(_pending(frame) for frame in frames)))
+    main = page.main_frame
+    frames = [main, *(f for f in page.frames if f is not main)][:MAX_FRAMES_ASKED]
+    return not any(await asyncio.gather(*(_pending(frame, frame is main) for frame in frames)))
 
 
-async def _pending(frame: Frame) -> bool:
-    """A timer or a script still to run in ``frame``, or a main thread too busy to answer within a second
-    (a frame that went away has nothing pending)."""
+async def _pending(frame: Frame, main: bool) -> bool:
+    """A script still to run in ``frame``; in the page itself also a short timer, or a main thread too busy to
+    answer within a second. Frames' timers and busy frames do not count (an ad frame's endless rotation would
+    hold every page to its bound); a frame that went away has nothing pending."""
     try:
-        timers, scripts = await asyncio.wait_for(frame.evaluate(PENDING_JS), 1)
+        timers, scripts = await asyncio.wait_for(frame.evaluate(PENDING_JS, main), 1)
         return float(timers) > 0 or int(scripts) > 0
     except asyncio.TimeoutError:
-        return True
+        return main
     except Exception:
         return False
 
